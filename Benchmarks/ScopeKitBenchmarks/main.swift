@@ -1,0 +1,2 @@
+import ScopeKit
+print("bench")

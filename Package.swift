@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Release-mode flags shared by every ScopeKit target: hot loops are checked in debug, unchecked in release.
+let optimized: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "ScopeKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ScopeKit", targets: ["ScopeKit"]),
+        .executable(name: "scopekit", targets: ["scopekit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // zlib (the only system library ScopeKit links): Deflate for TIFF, PNG and NPZ.
+        .systemLibrary(name: "CScopeZlib", path: "Sources/CScopeZlib"),
+
+        // Array core, element types, calibration, masks, parallel loops, statistics, dtype conversion.
+        .target(
+            name: "ScopeKitCore",
+            dependencies: [
+                .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: optimized),
+        // File formats: registry, TIFF, NPY/NPZ, PNG, compression codecs, atomic output.
+        .target(
+            name: "ScopeKitIO",
+            dependencies: ["ScopeKitCore", "CScopeZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: optimized),
+        // FFT, DCT, FFT-based convolution and correlation.
+        .target(
+            name: "ScopeKitFourier",
+            dependencies: ["ScopeKitCore", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: optimized),
+        // Intensity mappings, colormaps, colour and scale bars.
+        .target(
+            name: "ScopeKitRender",
+            dependencies: ["ScopeKitCore", "ScopeKitIO"],
+            swiftSettings: optimized),
+        // The public umbrella (`import ScopeKit`) and the demo jobs.
+        .target(
+            name: "ScopeKit",
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender"],
+            swiftSettings: optimized),
+        // The command-line tool: a thin layer over the library.
+        .executableTarget(
+            name: "scopekit",
+            dependencies: ["ScopeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimized),
+        // Release-mode benchmarks (run by Scripts/bench-vs-python.sh, not by the tests).
+        .executableTarget(
+            name: "ScopeKitBenchmarks",
+            dependencies: ["ScopeKit"],
+            path: "Benchmarks/ScopeKitBenchmarks",
+            swiftSettings: optimized),
+
+        .testTarget(name: "ScopeKitCoreTests", dependencies: ["ScopeKitCore"]),
+        .testTarget(name: "ScopeKitIOTests", dependencies: ["ScopeKitIO"]),
+        .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier"]),
+        .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender"]),
+        .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit"]),
+    ]
+)

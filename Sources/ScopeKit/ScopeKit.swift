@@ -1,0 +1,5 @@
+// The umbrella module: `import ScopeKit` gives the whole library.
+@_exported import ScopeKitCore
+@_exported import ScopeKitIO
+@_exported import ScopeKitFourier
+@_exported import ScopeKitRender

@@ -1,0 +1,105 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Multi-threaded loops with results that do not depend on the thread count.
+///
+/// Work is cut into blocks whose boundaries depend only on the problem size (never on the number of
+/// threads), and reductions combine per-block results in block order. `--threads 1` and `--threads 8`
+/// therefore give the same bytes.
+///
+/// ```swift
+/// Parallel.forEach(0..<rows) { r in levelRow(r) }                  // rows in parallel
+/// let sum = Parallel.reduce(0..<n, blockSize: 4096, initial: 0.0,
+///                           block: { range in partialSum(range) }, combine: +)
+/// ```
+public enum Parallel {
+    /// The number of worker threads ScopeKit uses (default: all cores). Set once at start-up (`--threads N`).
+    nonisolated(unsafe) public static var threadCount: Int = ProcessInfoCores.count
+
+    /// Runs `body` for every index in `range`, spreading contiguous chunks over ``threadCount`` threads.
+    ///
+    /// `body` must be safe to call concurrently for different indices (write to disjoint memory).
+    ///
+    /// - Parameters:
+    ///   - range: the indices (e.g. rows or frames).
+    ///   - minimumChunk: the least number of indices worth a thread (small loops stay serial).
+    /// - Complexity: O(range.count) calls of `body`.
+    @inlinable
+    public static func forEach(_ range: Range<Int>, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+        forEachChunk(range, minimumChunk: minimumChunk) { chunk in for i in chunk { body(i) } }
+    }
+
+    /// Runs `body` on contiguous sub-ranges of `range` in parallel; the sub-ranges cover `range` exactly once.
+    @inlinable
+    public static func forEachChunk(_ range: Range<Int>, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let n = range.count
+        guard n > 0 else { return }
+        let threads = Swift.max(1, Swift.min(threadCount, n / Swift.max(minimumChunk, 1)))
+        if threads == 1 {
+            body(range)
+            return
+        }
+        // A few chunks per thread balances uneven work; boundaries do not affect results of forEach.
+        let chunks = Swift.min(n, threads * 4)
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = range.lowerBound + n * c / chunks
+                let hi = range.lowerBound + n * (c + 1) / chunks
+                if lo < hi { task.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// A deterministic parallel reduction: `block` maps fixed-size blocks of `range` to partial results,
+    /// which `combine` folds in block order, starting from `initial`.
+    ///
+    /// Block boundaries are multiples of `blockSize` from `range.lowerBound`, independent of ``threadCount``.
+    ///
+    /// - Complexity: O(range.count / blockSize) partial results plus the work of `block`.
+    @inlinable
+    public static func reduce<T>(_ range: Range<Int>, blockSize: Int, initial: T,
+                                 block: (Range<Int>) -> T, combine: (T, T) -> T) -> T {
+        let n = range.count
+        guard n > 0 else { return initial }
+        let size = Swift.max(blockSize, 1)
+        let blocks = (n + size - 1) / size
+        if blocks == 1 { return combine(initial, block(range)) }
+        let partials = UnsafeMutableBufferPointer<T?>.allocate(capacity: blocks)
+        partials.initialize(repeating: nil)
+        defer { partials.deinitialize(); partials.deallocate() }
+        let slots = UncheckedSendable(partials)
+        forEach(0..<blocks) { b in
+            let lo = range.lowerBound + b * size
+            let hi = Swift.min(lo + size, range.upperBound)
+            slots.value[b] = block(lo..<hi)
+        }
+        var result = initial
+        for p in partials { result = combine(result, p!) }
+        return result
+    }
+}
+
+/// Carries a value across a concurrency boundary the compiler cannot check (parallel loops over disjoint
+/// memory). Use only where each thread touches its own part of the data.
+@usableFromInline
+struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
+}
+
+/// The number of online cores, read once.
+public enum ProcessInfoCores {
+    public static let count: Int = {
+        #if canImport(Glibc) || canImport(Darwin)
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? Int(n) : 1
+        #else
+        return 1
+        #endif
+    }()
+}

@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// Core benchmarks (see Harness.swift).
+let coreBenchmarks: [Benchmark] = []

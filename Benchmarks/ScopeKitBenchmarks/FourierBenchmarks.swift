@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// Fourier benchmarks (see Harness.swift).
+let fourierBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// IO benchmarks (see Harness.swift).
+let ioBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// Render benchmarks (see Harness.swift).
+let renderBenchmarks: [Benchmark] = []

@@ -61,7 +61,7 @@ let package = Package(
             name: "ScopeKitBenchmarks",
             dependencies: ["ScopeKit"],
             path: "Benchmarks/ScopeKitBenchmarks",
-            swiftSettings: optimized),
+            swiftSettings: optimized + [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "ScopeKitCoreTests", dependencies: ["ScopeKitCore"]),
         .testTarget(name: "ScopeKitIOTests", dependencies: ["ScopeKitIO"]),

@@ -4,7 +4,55 @@ import OrderedCollections
 ///
 /// Keys are namespaced by their source where useful (`"tiff.Software"`, `"imagej.spacing"`), values are
 /// strings as the file stated them.
-public typealias Metadata = OrderedDictionary<String, String>
+///
+/// ```swift
+/// var m: Metadata = ["tiff.Software": "tifffile"]
+/// m["imagej.unit"] = "micron"
+/// for (key, value) in m { print(key, value) }
+/// ```
+public struct Metadata: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral, Codable {
+    public private(set) var entries: OrderedDictionary<String, String>
+
+    public init() { entries = [:] }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        entries = OrderedDictionary(elements, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The value for `key`; assigning `nil` removes it.
+    public subscript(key: String) -> String? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+
+    /// The keys in insertion order.
+    public var keys: [String] { Array(entries.keys) }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: String)> { entries.makeIterator() }
+
+    /// Adds every entry of `other`, replacing equal keys.
+    public mutating func merge(_ other: Metadata) {
+        for (k, v) in other.entries { entries[k] = v }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let plain = try [String: String](from: decoder)
+        entries = OrderedDictionary(uniqueKeysWithValues: plain.sorted { $0.key < $1.key })
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: MetadataKey.self)
+        for (k, v) in entries { try container.encode(v, forKey: MetadataKey(stringValue: k)) }
+    }
+
+    private struct MetadataKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
 
 /// Physical calibration of one axis: coordinate = origin + index · scale, in `unit`.
 ///

@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// The heap buffer behind one or more ``NDArray`` values.
 ///
 /// One allocation, never resized. Arrays that share a buffer (copies, frame views) copy on their first write

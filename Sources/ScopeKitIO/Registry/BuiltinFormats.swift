@@ -1,0 +1,7 @@
+import ScopeKitCore
+
+/// The formats ScopeKit registers at start-up, in the order they are tried.
+enum BuiltinFormats {
+    static let readers: [any ImageFormat] = []
+    static let writers: [any ImageEncoder] = []
+}

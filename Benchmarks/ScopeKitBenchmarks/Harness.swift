@@ -25,15 +25,5 @@ func medianSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     return times[times.count / 2]
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) so Swift and Python can build comparable inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The deterministic generator benchmarks use to build inputs.
+typealias SplitMix64 = SeededGenerator

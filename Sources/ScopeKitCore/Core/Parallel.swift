@@ -86,10 +86,14 @@ public enum Parallel {
 
 /// Carries a value across a concurrency boundary the compiler cannot check (parallel loops over disjoint
 /// memory). Use only where each thread touches its own part of the data.
-@usableFromInline
-struct UncheckedSendable<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @usableFromInline init(_ value: T) { self.value = value }
+///
+/// ```swift
+/// let out = UncheckedSendable(buffer)          // UnsafeMutableBufferPointer<Float>
+/// Parallel.forEach(0..<rows) { r in out.value[r * cols] = 0 }
+/// ```
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    @inlinable public init(_ value: T) { self.value = value }
 }
 
 /// The number of online cores, read once.

@@ -155,7 +155,7 @@ extension AnyArray {
         }
         let errors = ErrorSlot()
         let result = NDArray<T>(unsafeUninitializedShape: shape) { dst in
-            let target = UncheckedPointer(dst.baseAddress)
+            let target = UncheckedSendable(dst.baseAddress)
             Parallel.forEach(0..<planeCount) { k in
                 do {
                     let p = try plane(k)
@@ -164,7 +164,7 @@ extension AnyArray {
                             "plane \(k) is \(p.dtype) \(p.shape), expected \(T.dtype) of \(perPlane) elements")
                     }
                     typed.withUnsafeBufferPointer { src in
-                        if perPlane > 0 { (target.pointer! + k * perPlane).update(from: src.baseAddress!, count: perPlane) }
+                        if perPlane > 0 { (target.value! + k * perPlane).update(from: src.baseAddress!, count: perPlane) }
                     }
                 } catch {
                     errors.set(error, index: k)
@@ -174,12 +174,6 @@ extension AnyArray {
         if let e = errors.error { throw e }
         return result
     }
-}
-
-/// A mutable pointer passed to parallel workers that write disjoint parts of it.
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>?
-    init(_ pointer: UnsafeMutablePointer<T>?) { self.pointer = pointer }
 }
 
 /// The error of the lowest-numbered failing item among parallel workers (deterministic for any thread count).

@@ -46,10 +46,15 @@ let package = Package(
             name: "ScopeKitRender",
             dependencies: ["ScopeKitCore", "ScopeKitIO"],
             swiftSettings: optimized),
+        // Z-spacing correction of serial-section stacks (Hanslovsky, Bogovic, Saalfeld).
+        .target(
+            name: "ScopeKitZSpacing",
+            dependencies: ["ScopeKitCore", "ScopeKitIO"],
+            swiftSettings: optimized),
         // The public umbrella (`import ScopeKit`) and the demo jobs.
         .target(
             name: "ScopeKit",
-            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender"],
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender", "ScopeKitZSpacing"],
             swiftSettings: optimized),
         // The command-line tool: a thin layer over the library.
         .executableTarget(
@@ -67,6 +72,7 @@ let package = Package(
         .testTarget(name: "ScopeKitIOTests", dependencies: ["ScopeKitIO"]),
         .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier"]),
         .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender"]),
+        .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing"]),
         .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit"]),
     ]
 )

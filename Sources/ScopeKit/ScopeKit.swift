@@ -3,3 +3,4 @@
 @_exported import ScopeKitIO
 @_exported import ScopeKitFourier
 @_exported import ScopeKitRender
+@_exported import ScopeKitZSpacing

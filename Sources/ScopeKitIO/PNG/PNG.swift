@@ -19,6 +19,7 @@ public struct PNGReadOptions: Sendable, Equatable {
     /// Reproduce imageio/Pillow's reductions (see the type's summary).
     public var imageioCompatible: Bool
 
+    /// Options; the default keeps full precision.
     public init(imageioCompatible: Bool = false) {
         self.imageioCompatible = imageioCompatible
     }

@@ -13,19 +13,27 @@ import ScopeKitCore
 /// let pixels = try file.readPlane(0)
 /// ```
 public struct PNGFormat: ImageFormat {
+    /// `"PNG"`.
     public let name = "PNG"
+    /// `["png"]`.
     public let fileExtensions = ["png"]
     /// How samples are returned.
     public var options: PNGReadOptions
 
+    /// A PNG reader; `options` chooses full precision (default) or imageio's reductions.
     public init(options: PNGReadOptions = PNGReadOptions()) {
         self.options = options
     }
 
+    /// True when `header` starts with the PNG signature `89 50 4E 47 0D 0A 1A 0A` (the extension is not used).
     public func matches(header: [UInt8], fileExtension: String) -> Bool {
         header.starts(with: PNGStructure.signature)
     }
 
+    /// Parses the chunk structure (no pixels) and returns the lazy file.
+    ///
+    /// - Throws: ``ScopeKitError/badInput(_:file:)`` for a damaged or unsupported file.
+    /// - Complexity: one small read per chunk; IDAT payloads are not read.
     public func open(_ file: RandomAccessFile) throws -> any ImageFile {
         do {
             return try PNGFile(file, options: options)
@@ -81,12 +89,19 @@ final class PNGFile: ImageFile, @unchecked Sendable {
 /// try ImageIO.write(.uint8(image), to: URL(fileURLWithPath: "out.png"))
 /// ```
 public struct PNGEncoder: ImageEncoder {
+    /// `"PNG"`.
     public let name = "PNG"
+    /// `["png"]`.
     public let fileExtensions = ["png"]
+    /// `bool` (1-bit gray), `uint8` and `uint16`.
     public let supportedTypes: Set<DType> = [.bool, .uint8, .uint16]
 
+    /// The PNG writer.
     public init() {}
 
+    /// Encodes `array` (see ``PNG/encode(_:compressionLevel:)``) and appends it to `output`.
+    ///
+    /// - Throws: ``ScopeKitError/usage(_:)`` for a shape or dtype PNG cannot store.
     public func write(_ array: AnyArray, to output: OutputFile, options: WriteOptions) throws {
         try output.write(PNGWriter.encode(array, compressionLevel: options.compressionLevel))
     }

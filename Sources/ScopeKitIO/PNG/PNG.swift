@@ -36,6 +36,10 @@ public struct PNGReadOptions: Sendable, Equatable {
 /// (gray, gray+alpha, RGB, RGBA) with libpng's adaptive row-filter choice, `pHYs` when the row and column
 /// calibration are lengths, and a `tEXt` (or `iTXt`) chunk per `png.<keyword>` metadata entry.
 ///
+/// Chunk CRCs follow libpng's defaults: a mismatch in a critical chunk (IHDR, PLTE, IDAT, IEND) is an error,
+/// an ancillary chunk with a bad CRC is skipped (Pillow rejects such a file). Unknown critical chunks, missing
+/// IEND, non-consecutive IDAT chunks and unknown filter types are errors; data after the image is ignored.
+///
 /// Hostile files fail cleanly with ``ScopeKitError/badInput(_:file:)``: every size derived from the header is
 /// checked for overflow and against what the compressed data can hold (deflate expands at most ~1032:1), so a
 /// 1 KB file claiming 2^31 × 2^31 pixels is rejected before any allocation.

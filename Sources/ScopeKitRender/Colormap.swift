@@ -84,6 +84,8 @@ public struct Colormap: Sendable, Equatable {
             self = base
         } else if key.hasSuffix("_r"), let base = Colormap.builtIn(String(key.dropLast(2))) {
             self = base.reversed
+        } else if let base = Colormap.builtIn(key + "_r") {
+            self = base.reversed            // "RdBu" is the reverse of the built-in "RdBu_r"
         } else {
             throw ScopeKitError.usage("unknown colormap '\(name)' (known: \(Colormap.names.joined(separator: ", ")), "
                                       + "or any of them with suffix _r)")

@@ -61,6 +61,11 @@ public enum IntensityWindow: Sendable, Equatable {
     /// - Complexity: O(n); percentile windows copy the finite values once (8 bytes per element).
     public func resolve<T: ArrayElement>(_ array: NDArray<T>) throws -> (low: Double, high: Double) {
         try validate()
+        return array.applying(ResolveWindow(window: self))
+    }
+
+    /// ``resolve(_:)`` after validation, specialised for the element type.
+    func resolveValidated<T: ArrayElement>(_ array: NDArray<T>) -> (low: Double, high: Double) {
         switch self {
         case .minMax:
             return IntensityWindow.finiteRange(array) ?? (0, 0)
@@ -221,9 +226,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Throws: ``ScopeKitError/usage(_:)`` for an invalid parameter.
     /// - Complexity: O(n) (see ``IntensityWindow/resolve(_:)``).
     public func resolved<T: ArrayElement>(for array: NDArray<T>) throws -> ResolvedIntensityMapping {
-        try validate()
-        let (low, high) = try window.resolve(array)
-        return ResolvedIntensityMapping(low: low, high: high, curves: curves)
+        try array.applying(ResolveMapping(mapping: self))
     }
 
     /// The normalised values in [0, 1] (NaN stays NaN), calibration and metadata kept.
@@ -232,7 +235,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Complexity: O(n), parallel over blocks.
     public func normalized<T: ArrayElement>(_ array: NDArray<T>) throws -> NDArray<Float> {
         let m = try resolved(for: array)
-        return m.apply(array) { Float($0) }
+        return array.applying(MapValues(mapping: m, levels: false)).normalized!
     }
 
     /// The normalised values of frame `frame` of any-dtype data (complex data: the modulus `|z|`).
@@ -248,7 +251,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Throws: ``ScopeKitError/usage(_:)`` for an invalid parameter.
     public func levels<T: ArrayElement>(_ array: NDArray<T>) throws -> NDArray<UInt8> {
         let m = try resolved(for: array)
-        return m.apply(array) { UInt8(truncatingIfNeeded: Colormap.level(of: $0)) }
+        return array.applying(MapValues(mapping: m, levels: true)).levels!
     }
 
     /// The 8-bit levels of frame `frame` of any-dtype data (complex data: the modulus `|z|`).
@@ -362,12 +365,44 @@ enum RenderInput {
 }
 
 extension IntensityMapping {
-    /// Dispatches a generic operation on the typed array inside `array`.
+    /// ``normalized(_:)`` of the typed array inside `array`.
     func normalized(_ array: AnyArray) throws -> NDArray<Float> {
-        try normalizedOpened(array.erased)
+        let m = try array.applying(ResolveMapping(mapping: self))
+        return array.applying(MapValues(mapping: m, levels: false)).normalized!
     }
-    private func normalizedOpened<A: TypedArray>(_ a: A) throws -> NDArray<Float> { try normalized(a.array) }
 
-    func levels(_ array: AnyArray) throws -> NDArray<UInt8> { try levelsOpened(array.erased) }
-    private func levelsOpened<A: TypedArray>(_ a: A) throws -> NDArray<UInt8> { try levels(a.array) }
+    /// ``levels(_:)`` of the typed array inside `array`.
+    func levels(_ array: AnyArray) throws -> NDArray<UInt8> {
+        let m = try array.applying(ResolveMapping(mapping: self))
+        return array.applying(MapValues(mapping: m, levels: true)).levels!
+    }
+}
+
+/// Resolves a validated window, specialised per dtype.
+struct ResolveWindow: TypedArrayOperation {
+    let window: IntensityWindow
+    func callAsFunction<T: ArrayElement>(_ array: NDArray<T>) -> (low: Double, high: Double) {
+        window.resolveValidated(array)
+    }
+}
+
+/// Validates a mapping and resolves its window, specialised per dtype.
+struct ResolveMapping: TypedArrayOperation {
+    typealias Failure = any Error
+    let mapping: IntensityMapping
+    func callAsFunction<T: ArrayElement>(_ array: NDArray<T>) throws -> ResolvedIntensityMapping {
+        try mapping.validate()
+        let (low, high) = mapping.window.resolveValidated(array)
+        return ResolvedIntensityMapping(low: low, high: high, curves: mapping.curves)
+    }
+}
+
+/// Maps every value to [0, 1] (or to its 8-bit level), specialised per dtype.
+struct MapValues: TypedArrayOperation {
+    let mapping: ResolvedIntensityMapping
+    let levels: Bool
+    func callAsFunction<T: ArrayElement>(_ array: NDArray<T>) -> (normalized: NDArray<Float>?, levels: NDArray<UInt8>?) {
+        if levels { return (nil, mapping.apply(array) { UInt8(truncatingIfNeeded: Colormap.level(of: $0)) }) }
+        return (mapping.apply(array) { Float($0) }, nil)
+    }
 }

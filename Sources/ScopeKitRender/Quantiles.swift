@@ -9,13 +9,15 @@ enum Quantiles {
     /// The finite values of `array` as `Double`s (NaN and ±∞ dropped), in C order.
     static func finiteValues<T: ArrayElement>(_ array: NDArray<T>, transform: (Double) -> Double = { $0 }) -> [Double] {
         array.withUnsafeBufferPointer { src in
-            var out: [Double] = []
-            out.reserveCapacity(src.count)
-            for x in src {
-                let v = transform(x.doubleValue)
-                if v.isFinite { out.append(v) }
+            [Double](unsafeUninitializedCapacity: src.count) { out, count in
+                var n = 0
+                for x in src {
+                    let v = transform(x.doubleValue)
+                    out[n] = v
+                    n &+= v.isFinite ? 1 : 0
+                }
+                count = n
             }
-            return out
         }
     }
 

@@ -74,11 +74,7 @@ public enum Renderer {
     ///   ``ScopeKitError/usage(_:)`` for a frame out of range or invalid mapping parameters.
     public static func render(_ array: AnyArray, options: RenderOptions = RenderOptions()) throws -> NDArray<UInt8> {
         let image = try RenderInput.frame(of: array, options.frame)
-        return try renderOpened(image.erased, options)
-    }
-
-    private static func renderOpened<A: TypedArray>(_ a: A, _ options: RenderOptions) throws -> NDArray<UInt8> {
-        try renderFrame(a.array, options: options)
+        return try image.applying(RenderFrame(options: options))
     }
 
     /// Renders a typed 2-D image or frame ``RenderOptions/frame`` of a `[frames, rows, cols]` stack.
@@ -99,12 +95,12 @@ public enum Renderer {
         guard image.shape[0] > 0 && image.shape[1] > 0 else {
             throw ScopeKitError.badInput("cannot render an empty image of shape \(image.shape)")
         }
-        return try renderFrame(image, options: options)
+        return try image.applying(RenderFrame(options: options))
     }
 
     /// The whole pipeline for one 2-D frame.
     static func renderFrame<T: ArrayElement>(_ image: NDArray<T>, options: RenderOptions) throws -> NDArray<UInt8> {
-        let mapping = try options.mapping.resolved(for: image)
+        let mapping = try ResolveMapping(mapping: options.mapping)(image)
         let rows = image.shape[0], cols = image.shape[1]
         let channels = options.nanColor.isOpaque ? 3 : 4
         let fontScale = Swift.max(1, options.fontScale ?? Swift.max(1, Swift.min(rows, cols) / 256))
@@ -142,21 +138,61 @@ public enum Renderer {
                                                  channels: Int = 3) -> NDArray<UInt8> {
         precondition(image.rank == 2, "Renderer.colorize: image must be 2-D, got \(image.shape)")
         precondition(channels == 3 || channels == 4, "Renderer.colorize: channels must be 3 or 4")
-        return NDArray<UInt8>(unsafeUninitializedShape: [image.shape[0], image.shape[1], channels]) { dst in
-            colorize(image, mapping: mapping, colormap: colormap, nanColor: nanColor,
-                     into: dst.baseAddress!, rowStride: image.shape[1] * channels, channels: channels)
-        }
+        return image.applying(Colorize(mapping: mapping, colormap: colormap, nanColor: nanColor, channels: channels))
     }
 
     /// The colouring kernel: writes `rows × cols` pixels into `dst` with the given row stride (bytes).
-    @inlinable
+    ///
+    /// A linear mapping computes the level `⌊256·(x − low)/(high − low)⌋` directly. With tone curves, the
+    /// level is found among the 255 thresholds `x_k = low + (high − low)·f⁻¹(k/256)` (``LevelThresholds``), so no
+    /// `pow`/`log1p` runs per pixel; it equals ``Colormap/level(of:)`` of ``ResolvedIntensityMapping/normalize(_:)``
+    /// except for values within rounding of a threshold.
     static func colorize<T: ArrayElement>(_ image: NDArray<T>, mapping: ResolvedIntensityMapping,
                                           colormap: Colormap, nanColor: RGBAColor,
                                           into dst: UnsafeMutablePointer<UInt8>, rowStride: Int, channels: Int) {
-        let rows = image.shape[0], cols = image.shape[1]
         let low = mapping.low
-        let scale256 = 256 * mapping.inverseSpan
-        let linear = mapping.curves.isEmpty
+        if mapping.curves.isEmpty {
+            let scale256 = 256 * mapping.inverseSpan
+            paint(image, colormap: colormap, nanColor: nanColor, into: dst, rowStride: rowStride, channels: channels) {
+                x in
+                let t = (x - low) * scale256
+                if t >= 0 { return t < 256 ? Int(t) : 255 }
+                if t < 0 { return 0 }
+                return mapping.isNaNOrLevel(x)
+            }
+        } else if let table = LevelThresholds(mapping) {
+            table.base.withUnsafeBufferPointer { baseBuffer in
+                table.thresholds.withUnsafeBufferPointer { thresholdBuffer in
+                    let base = UncheckedPointer(baseBuffer.baseAddress!)
+                    let thresholds = UncheckedPointer(thresholdBuffer.baseAddress!)
+                    let cellScale = table.cellScale, cells = Double(LevelThresholds.cells)
+                    paint(image, colormap: colormap, nanColor: nanColor, into: dst, rowStride: rowStride,
+                          channels: channels) { x in
+                        let t = (x - low) * cellScale
+                        if t >= 0 {
+                            guard t < cells else { return 255 }
+                            var level = Int(base.value[Int(t)])
+                            while thresholds.value[level + 1] <= x { level += 1 }
+                            return level
+                        }
+                        if t < 0 { return 0 }
+                        return mapping.isNaNOrLevel(x)
+                    }
+                }
+            }
+        } else {
+            paint(image, colormap: colormap, nanColor: nanColor, into: dst, rowStride: rowStride, channels: channels) {
+                x in x.isNaN ? -1 : Colormap.level(of: mapping.normalize(x))
+            }
+        }
+    }
+
+    /// Writes the colour of `level(x)` for every pixel (level −1 = NaN colour), parallel over rows.
+    @inline(__always)
+    static func paint<T: ArrayElement>(_ image: NDArray<T>, colormap: Colormap, nanColor: RGBAColor,
+                                       into dst: UnsafeMutablePointer<UInt8>, rowStride: Int, channels: Int,
+                                       level: (Double) -> Int) {
+        let rows = image.shape[0], cols = image.shape[1]
         let out = UncheckedPointer(dst)
         colormap.table.withUnsafeBufferPointer { lutBuffer in
             let lut = UncheckedPointer(lutBuffer.baseAddress!)
@@ -167,22 +203,9 @@ public enum Renderer {
                         let s = src.value + r * cols
                         var d = out.value + r * rowStride
                         for c in 0..<cols {
-                            let x = s[c].doubleValue
-                            var level: Int
-                            if linear {
-                                let t = (x - low) * scale256
-                                if t >= 0 {
-                                    level = t < 256 ? Int(t) : 255
-                                } else if t < 0 {
-                                    level = 0
-                                } else {
-                                    level = mapping.isNaNOrLevel(x)
-                                }
-                            } else {
-                                level = x.isNaN ? -1 : Colormap.level(of: mapping.normalize(x))
-                            }
-                            if level >= 0 {
-                                let e = lut.value + 3 * level
+                            let l = level(s[c].doubleValue)
+                            if l >= 0 {
+                                let e = lut.value + 3 * l
                                 d[0] = e[0]
                                 d[1] = e[1]
                                 d[2] = e[2]
@@ -252,6 +275,64 @@ public enum Renderer {
                 }
             }
         }
+    }
+}
+
+/// ``Renderer/renderFrame(_:options:)`` specialised per dtype.
+struct RenderFrame: TypedArrayOperation {
+    typealias Failure = any Error
+    let options: RenderOptions
+    func callAsFunction<T: ArrayElement>(_ array: NDArray<T>) throws -> NDArray<UInt8> {
+        try Renderer.renderFrame(array, options: options)
+    }
+}
+
+/// ``Renderer/colorize(_:mapping:colormap:nanColor:channels:)`` specialised per dtype.
+struct Colorize: TypedArrayOperation {
+    let mapping: ResolvedIntensityMapping
+    let colormap: Colormap
+    let nanColor: RGBAColor
+    let channels: Int
+    func callAsFunction<T: ArrayElement>(_ image: NDArray<T>) -> NDArray<UInt8> {
+        NDArray<UInt8>(unsafeUninitializedShape: [image.shape[0], image.shape[1], channels]) { dst in
+            Renderer.colorize(image, mapping: mapping, colormap: colormap, nanColor: nanColor,
+                              into: dst.baseAddress!, rowStride: image.shape[1] * channels, channels: channels)
+        }
+    }
+}
+
+/// The 255 data values where the 8-bit level of a curved mapping steps up, with a uniform grid of cells over
+/// the window that gives a starting level for each value (at most a few comparisons per pixel).
+struct LevelThresholds {
+    /// Cells of the grid over `[low, high]`.
+    static let cells = 4096
+    /// `cells / (high − low)`.
+    let cellScale: Double
+    /// `thresholds[k]` (k = 1…255) is the smallest data value of level k; `[0] = −∞`, `[256] = +∞`.
+    let thresholds: [Double]
+    /// A level ≤ that of every value in each cell (one less than at the cell's lower edge, for rounding).
+    let base: [UInt8]
+
+    /// `nil` for an empty window (`low == high`), where the direct rule applies.
+    init?(_ mapping: ResolvedIntensityMapping) {
+        guard mapping.high > mapping.low, mapping.inverseSpan > 0, mapping.inverseSpan.isFinite else { return nil }
+        var t = [Double](repeating: 0, count: 257)
+        t[0] = -.infinity
+        t[256] = .infinity
+        for k in 1..<256 { t[k] = mapping.dataValue(atNormalized: Double(k) / 256) }
+        // Rounding in the inverse curves must not make the thresholds decrease.
+        for k in 2..<256 where t[k] < t[k - 1] { t[k] = t[k - 1] }
+        let scale = Double(LevelThresholds.cells) * mapping.inverseSpan
+        var b = [UInt8](repeating: 0, count: LevelThresholds.cells)
+        var k = 0
+        for j in 0..<LevelThresholds.cells {
+            let edge = mapping.low + Double(j) / scale
+            while k < 255 && t[k + 1] <= edge { k += 1 }
+            b[j] = UInt8(Swift.max(k - 1, 0))
+        }
+        cellScale = scale
+        thresholds = t
+        base = b
     }
 }
 

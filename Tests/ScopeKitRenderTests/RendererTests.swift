@@ -18,6 +18,40 @@ struct RendererTests {
         #expect(rgb[2, 3, 0] == 0 && rgb[2, 3, 1] == 0 && rgb[2, 3, 2] == 0)   // NaN pixel
     }
 
+    @Test("curved mappings: the threshold table gives the same colours as the per-value levels",
+          arguments: ["gamma", "log", "gammaThenLog"])
+    func curvedRender(_ name: String) throws {
+        let image = try Fixture.image()
+        let mapping = IntensityMappingTests.cases.first { $0.0 == name }!.1
+        let ref = (try Fixture.json("mappings.json")["cases"] as! [String: Any])[name] as! [String: Any]
+        let v = Fixture.doubles(ref["v"])
+        let levels = try mapping.levels(image)
+        let rgb = try Renderer.render(image, options: RenderOptions(mapping: mapping, colormap: .gray))
+        var checked = 0
+        for i in 0..<image.count where !v[i].isNaN {
+            if rgb[flat: 3 * i] != levels[flat: i] {
+                #expect(abs(v[i] * 256 - (v[i] * 256).rounded()) < 1e-9, "pixel \(i)")
+            } else {
+                checked += 1
+            }
+        }
+        #expect(checked >= image.count - 4)
+        // A ramp through every level, including values on and next to the thresholds.
+        let m = ResolvedIntensityMapping(low: -3, high: 5, curves: [.gamma(0.37), .log(50)])
+        var ramp = (0..<4000).map { -3.5 + 9 * Double($0) / 3999 }
+        for k in 1..<256 { let x = m.dataValue(atNormalized: Double(k) / 256); ramp += [x.nextDown, x, x.nextUp] }
+        let rampArray = NDArray<Double>(ramp, shape: [1, ramp.count])
+        let painted = Renderer.colorize(rampArray, mapping: m, colormap: .gray)
+        // Differences only where the level steps within 1e-12 of the window of the value (rounding of f, f⁻¹).
+        var differences = 0
+        for (i, x) in ramp.enumerated() where Int(painted[0, i, 0]) != Colormap.level(of: m.normalize(x)) {
+            let delta = 1e-12 * (m.high - m.low)
+            #expect(Colormap.level(of: m.normalize(x - delta)) != Colormap.level(of: m.normalize(x + delta)), "x = \(x)")
+            differences += 1
+        }
+        #expect(differences < 255)
+    }
+
     @Test("known pixels of a small gray render")
     func knownPixels() throws {
         let a = NDArray<Float>([0, 1, 2, 3], shape: [2, 2])

@@ -3,6 +3,9 @@ import ScopeKitCore
 /// A generic operation on a typed array, run by ``AnyArray/applying(_:)`` with the element type known at
 /// compile time, so that the hot loops are specialised for each dtype (an unspecialised generic loop calls
 /// `doubleValue` through a witness table per pixel and runs ~20× slower).
+///
+/// Public generic entry points (`func f<T>(_ a: NDArray<T>)`, unspecialised when called from another module)
+/// must wrap first, `AnyArray(a).applying(op)`: a call still generic in `T` would not be specialised.
 protocol TypedArrayOperation {
     associatedtype Result
     /// `Never` for operations that cannot fail.
@@ -26,12 +29,5 @@ extension AnyArray {
         case .float64(let a): try operation(a)
         case .complex64(let a): try operation(a)
         }
-    }
-}
-
-extension NDArray {
-    /// Runs `operation` on this array through the specialising dtype switch.
-    func applying<Op: TypedArrayOperation>(_ operation: Op) throws(Op.Failure) -> Op.Result {
-        try AnyArray(self).applying(operation)
     }
 }

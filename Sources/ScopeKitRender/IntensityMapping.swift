@@ -58,10 +58,10 @@ public enum IntensityWindow: Sendable, Equatable {
     /// matplotlib's `Normalize` with `vmin == vmax`.
     ///
     /// - Throws: ``ScopeKitError/usage(_:)`` when the parameters are invalid (see ``validate()``).
-    /// - Complexity: O(n); percentile windows copy the finite values once (8 bytes per element).
+    /// - Complexity: O(n); percentile windows take three passes over the data (exact histogram selection).
     public func resolve<T: ArrayElement>(_ array: NDArray<T>) throws -> (low: Double, high: Double) {
         try validate()
-        return array.applying(ResolveWindow(window: self))
+        return AnyArray(array).applying(ResolveWindow(window: self))
     }
 
     /// ``resolve(_:)`` after validation, specialised for the element type.
@@ -70,16 +70,12 @@ public enum IntensityWindow: Sendable, Equatable {
         case .minMax:
             return IntensityWindow.finiteRange(array) ?? (0, 0)
         case let .percentile(low, high):
-            var values = Quantiles.finiteValues(array)
-            if values.isEmpty { return (0, 0) }
-            let p = Quantiles.percentiles(&values, [low, high])
+            guard let p = Quantiles.percentiles(of: array, [low, high]) else { return (0, 0) }
             return (p[0], p[1])
         case let .explicit(low, high):
             return (low, high)
         case let .symmetric(p):
-            var values = Quantiles.finiteValues(array, transform: { Swift.abs($0) })
-            var w = 0.0
-            if !values.isEmpty { w = Quantiles.percentiles(&values, [p])[0] }
+            var w = Quantiles.percentiles(of: array, [p], transform: { Swift.abs($0) })?[0] ?? 0
             if !(w > 0) { w = 1 }
             return (-w, w)
         }
@@ -226,7 +222,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Throws: ``ScopeKitError/usage(_:)`` for an invalid parameter.
     /// - Complexity: O(n) (see ``IntensityWindow/resolve(_:)``).
     public func resolved<T: ArrayElement>(for array: NDArray<T>) throws -> ResolvedIntensityMapping {
-        try array.applying(ResolveMapping(mapping: self))
+        try AnyArray(array).applying(ResolveMapping(mapping: self))
     }
 
     /// The normalised values in [0, 1] (NaN stays NaN), calibration and metadata kept.
@@ -235,7 +231,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Complexity: O(n), parallel over blocks.
     public func normalized<T: ArrayElement>(_ array: NDArray<T>) throws -> NDArray<Float> {
         let m = try resolved(for: array)
-        return array.applying(MapValues(mapping: m, levels: false)).normalized!
+        return AnyArray(array).applying(MapValues(mapping: m, levels: false)).normalized!
     }
 
     /// The normalised values of frame `frame` of any-dtype data (complex data: the modulus `|z|`).
@@ -251,7 +247,7 @@ public struct IntensityMapping: Sendable, Equatable {
     /// - Throws: ``ScopeKitError/usage(_:)`` for an invalid parameter.
     public func levels<T: ArrayElement>(_ array: NDArray<T>) throws -> NDArray<UInt8> {
         let m = try resolved(for: array)
-        return array.applying(MapValues(mapping: m, levels: true)).levels!
+        return AnyArray(array).applying(MapValues(mapping: m, levels: true)).levels!
     }
 
     /// The 8-bit levels of frame `frame` of any-dtype data (complex data: the modulus `|z|`).

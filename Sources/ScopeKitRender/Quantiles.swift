@@ -6,17 +6,86 @@ import ScopeKitCore
 /// Matches `numpy.percentile(a, q)` with the default `method='linear'`: the rank is `q/100 · (n − 1)` and the
 /// two neighbouring order statistics are interpolated with numpy's `_lerp`.
 enum Quantiles {
-    /// The finite values of `array` as `Double`s (NaN and ±∞ dropped), in C order.
-    static func finiteValues<T: ArrayElement>(_ array: NDArray<T>, transform: (Double) -> Double = { $0 }) -> [Double] {
-        array.withUnsafeBufferPointer { src in
-            [Double](unsafeUninitializedCapacity: src.count) { out, count in
-                var n = 0
+    /// Percentiles `qs` (each in 0…100) of the finite values of `transform(x)` over `array`, or `nil` when
+    /// there is none. Matches `numpy.nanpercentile` (method 'linear').
+    ///
+    /// Exact histogram selection without copying the data: one pass for the range, one for a 65 536-bin
+    /// histogram (bin assignment is monotone in the value, so the bins partition the sorted order), then the
+    /// values of the few bins holding the wanted ranks are gathered and selected exactly.
+    ///
+    /// - Complexity: O(n) time; O(bins + values in the wanted bins) memory (all values in the worst case of a
+    ///   very concentrated distribution).
+    static func percentiles<T: ArrayElement>(of array: NDArray<T>, _ qs: [Double],
+                                             transform: (Double) -> Double = { $0 }) -> [Double]? {
+        array.withUnsafeBufferPointer { src -> [Double]? in
+            // Pass 1: count and range of the finite values.
+            var n = 0
+            var lo = Double.infinity, hi = -Double.infinity
+            for x in src {
+                let v = transform(x.doubleValue)
+                if v.isFinite {
+                    n += 1
+                    if v < lo { lo = v }
+                    if v > hi { hi = v }
+                }
+            }
+            guard n > 0 else { return nil }
+            if lo == hi { return qs.map { _ in lo } }
+            // The order statistics needed: ranks k and k + 1 of every percentile.
+            var ranks: [Int] = []
+            for q in qs {
+                let k = Swift.min(Swift.max(Int(((q / 100) * Double(n - 1)).rounded(.down)), 0), n - 1)
+                ranks.append(k)
+                ranks.append(Swift.min(k + 1, n - 1))
+            }
+            // Pass 2: histogram.
+            let bins = 1 << 16
+            let scale = Double(bins) / (hi - lo)
+            var counts = [Int](repeating: 0, count: bins)
+            counts.withUnsafeMutableBufferPointer { c in
                 for x in src {
                     let v = transform(x.doubleValue)
-                    out[n] = v
-                    n &+= v.isFinite ? 1 : 0
+                    if v.isFinite { c[Swift.min(Int((v - lo) * scale), bins - 1)] += 1 }
                 }
-                count = n
+            }
+            // The bin of each rank and the rank inside that bin.
+            var cumulative = [Int](repeating: 0, count: bins + 1)
+            for b in 0..<bins { cumulative[b + 1] = cumulative[b] + counts[b] }
+            var binOfRank: [Int] = []
+            for k in ranks {
+                var a = 0, b = bins - 1             // largest bin with cumulative[bin] <= k
+                while a < b {
+                    let m = (a + b + 1) / 2
+                    if cumulative[m] <= k { a = m } else { b = m - 1 }
+                }
+                binOfRank.append(a)
+            }
+            // Pass 3: gather the wanted bins and select inside them.
+            let wanted = Array(Set(binOfRank)).sorted()
+            var slot = [Int](repeating: -1, count: bins)
+            for (i, b) in wanted.enumerated() { slot[b] = i }
+            var gathered = wanted.map { b -> [Double] in
+                var g: [Double] = []
+                g.reserveCapacity(counts[b])
+                return g
+            }
+            for x in src {
+                let v = transform(x.doubleValue)
+                if v.isFinite {
+                    let i = slot[Swift.min(Int((v - lo) * scale), bins - 1)]
+                    if i >= 0 { gathered[i].append(v) }
+                }
+            }
+            var statistic: [Double] = []
+            for (k, b) in zip(ranks, binOfRank) {
+                let i = slot[b], r = k - cumulative[b]
+                gathered[i].withUnsafeMutableBufferPointer { select($0, r, from: 0, to: $0.count - 1) }
+                statistic.append(gathered[i][r])
+            }
+            return qs.indices.map { j in
+                let virtual = (qs[j] / 100) * Double(n - 1)
+                let t = virtual - virtual.rounded(.down)
+                return t > 0 ? lerp(statistic[2 * j], statistic[2 * j + 1], t) : statistic[2 * j]
             }
         }
     }

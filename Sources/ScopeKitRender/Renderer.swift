@@ -95,7 +95,7 @@ public enum Renderer {
         guard image.shape[0] > 0 && image.shape[1] > 0 else {
             throw ScopeKitError.badInput("cannot render an empty image of shape \(image.shape)")
         }
-        return try image.applying(RenderFrame(options: options))
+        return try AnyArray(image).applying(RenderFrame(options: options))
     }
 
     /// The whole pipeline for one 2-D frame.
@@ -138,7 +138,8 @@ public enum Renderer {
                                                  channels: Int = 3) -> NDArray<UInt8> {
         precondition(image.rank == 2, "Renderer.colorize: image must be 2-D, got \(image.shape)")
         precondition(channels == 3 || channels == 4, "Renderer.colorize: channels must be 3 or 4")
-        return image.applying(Colorize(mapping: mapping, colormap: colormap, nanColor: nanColor, channels: channels))
+        let op = Colorize(mapping: mapping, colormap: colormap, nanColor: nanColor, channels: channels)
+        return AnyArray(image).applying(op)
     }
 
     /// The colouring kernel: writes `rows × cols` pixels into `dst` with the given row stride (bytes).

@@ -76,6 +76,10 @@ struct IntensityMappingTests {
         let expected = Fixture.doubles(fixture["expected"])
         let got = Quantiles.percentiles(&values, ps)
         for (g, e) in zip(got, expected) { #expect(abs(g - e) <= 1e-12 * max(1, abs(e)), "\(g) vs \(e)") }
+        // The histogram selection on the array itself.
+        let int16 = NDArray<Int16>(Fixture.doubles(fixture["values"]).map { Int16($0) }, shape: [1001])
+        let direct = Quantiles.percentiles(of: int16, ps)!
+        for (g, e) in zip(direct, expected) { #expect(abs(g - e) <= 1e-12 * max(1, abs(e)), "\(g) vs \(e)") }
         // The same through the public window on an int16 array.
         let array = NDArray<Int16>(Fixture.doubles(fixture["values"]).map { Int16($0) }, shape: [7, 143])
         let (low, high) = try IntensityWindow.percentile(low: 0.5, high: 99.5).resolve(array)
@@ -98,6 +102,41 @@ struct IntensityMappingTests {
                 #expect(abs(Quantiles.percentiles(&copy, [q])[0] - expected) < 1e-9)
             }
         }
+    }
+
+    @Test("histogram selection equals sorting for skewed data, outliers, ties and non-finite values")
+    func histogramSelection() {
+        var rng = SeededGenerator(seed: 11)
+        var values = (0..<20000).map { _ in Double.random(in: 0..<1, using: &rng) }
+        values = values.map { $0 * $0 * $0 * $0 }          // most values near 0
+        values[17] = 1e12                                   // an outlier that squeezes the rest into bin 0
+        values[18] = -5
+        for i in stride(from: 100, to: 20000, by: 3) { values[i] = 0.25 }   // a third of the values tie
+        var withNonFinite = values
+        withNonFinite[5] = .nan
+        withNonFinite[6] = .infinity
+        withNonFinite[7] = -.infinity
+        let array = NDArray<Double>(withNonFinite, shape: [100, 200])
+        var finite = values
+        finite.remove(at: 7)
+        finite.remove(at: 6)
+        finite.remove(at: 5)
+        let sorted = finite.sorted()
+        let ps: [Double] = [0, 0.5, 1, 33.3, 50, 66.7, 99, 99.5, 99.99, 100]
+        let got = Quantiles.percentiles(of: array, ps)!
+        for (p, g) in zip(ps, got) {
+            let r = p / 100 * Double(sorted.count - 1)
+            let k = Int(r.rounded(.down))
+            let t = r - Double(k)
+            let expected = t > 0 ? Quantiles.lerp(sorted[k], sorted[k + 1], t) : sorted[k]
+            #expect(g == expected, "p = \(p)")
+        }
+        // |x| transform and the degenerate cases.
+        let absolute = Quantiles.percentiles(of: NDArray<Float>([-4, 1, 2, -3], shape: [4]), [100, 0],
+                                             transform: { abs($0) })!
+        #expect(absolute == [4, 1])
+        #expect(Quantiles.percentiles(of: NDArray<Float>([.nan, .nan], shape: [2]), [50]) == nil)
+        #expect(Quantiles.percentiles(of: NDArray<Float>([2, 2, 2], shape: [3]), [10, 90]) == [2, 2])
     }
 
     @Test("gamma and log curves follow their formulas, and invert")
@@ -171,5 +210,18 @@ struct IntensityMappingTests {
             let error = #expect(throws: ScopeKitError.self) { try bad.normalized(image) }
             #expect(error?.kind == .usage)
         }
+    }
+}
+
+/// A deterministic generator (SplitMix64) for test data.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -189,35 +189,41 @@ public enum Renderer {
     }
 
     /// Writes the colour of `level(x)` for every pixel (level −1 = NaN colour), parallel over rows.
+    ///
+    /// Each pixel is one 32-bit store of a packed RGBA entry; for RGB output the fourth byte is overwritten by
+    /// the next pixel, and the last pixel of a row is stored byte by byte so no store crosses into another row.
     @inline(__always)
     static func paint<T: ArrayElement>(_ image: NDArray<T>, colormap: Colormap, nanColor: RGBAColor,
                                        into dst: UnsafeMutablePointer<UInt8>, rowStride: Int, channels: Int,
                                        level: (Double) -> Int) {
         let rows = image.shape[0], cols = image.shape[1]
-        let out = UncheckedPointer(dst)
-        colormap.table.withUnsafeBufferPointer { lutBuffer in
+        let out = UncheckedPointer(UnsafeMutableRawPointer(dst))
+        // Entry 0 is the NaN colour, entries 1…256 the colour map (alpha 255), all in memory byte order.
+        var packed = [UInt32](repeating: 0, count: 257)
+        packed[0] = UInt32(littleEndian: UInt32(nanColor.red) | UInt32(nanColor.green) << 8
+            | UInt32(nanColor.blue) << 16 | UInt32(nanColor.alpha) << 24)
+        for i in 0..<256 {
+            let c = colormap[i]
+            packed[i + 1] = UInt32(littleEndian: UInt32(c.red) | UInt32(c.green) << 8 | UInt32(c.blue) << 16
+                | 0xFF00_0000)
+        }
+        packed.withUnsafeBufferPointer { lutBuffer in
             let lut = UncheckedPointer(lutBuffer.baseAddress!)
             image.withUnsafeBufferPointer { srcBuffer in
                 let src = UncheckedPointer(srcBuffer.baseAddress!)
                 Parallel.forEachChunk(0..<rows, minimumChunk: Swift.max(1, 16384 / Swift.max(cols, 1))) { chunk in
                     for r in chunk {
                         let s = src.value + r * cols
-                        var d = out.value + r * rowStride
-                        for c in 0..<cols {
-                            let l = level(s[c].doubleValue)
-                            if l >= 0 {
-                                let e = lut.value + 3 * l
-                                d[0] = e[0]
-                                d[1] = e[1]
-                                d[2] = e[2]
-                                if channels == 4 { d[3] = 255 }
-                            } else {
-                                d[0] = nanColor.red
-                                d[1] = nanColor.green
-                                d[2] = nanColor.blue
-                                if channels == 4 { d[3] = nanColor.alpha }
-                            }
-                            d += channels
+                        let d = out.value + r * rowStride
+                        // Level −1 (NaN) reads entry 0.
+                        for c in 0..<(cols - 1) {
+                            d.storeBytes(of: lut.value[level(s[c].doubleValue) + 1], toByteOffset: c * channels,
+                                         as: UInt32.self)
+                        }
+                        let last = lut.value[level(s[cols - 1].doubleValue) + 1]
+                        withUnsafeBytes(of: last) { bytes in
+                            for k in 0..<channels { d.storeBytes(of: bytes[k], toByteOffset: (cols - 1) * channels + k,
+                                                                  as: UInt8.self) }
                         }
                     }
                 }

@@ -191,6 +191,8 @@ struct IntensityMappingTests {
             let frame = stack.frame(f).map { Float($0) }
             let expected = try IntensityMapping.minMax.levels(frame)
             #expect(try IntensityMapping.minMax.levels(AnyArray(stack), frame: f) == expected)
+            #expect(try IntensityMapping.minMax.normalized(AnyArray(stack), frame: f)
+                    == IntensityMapping.minMax.normalized(frame))
         }
         // A known level: frame 0 holds 0, 1000, …; 1000 / max · 256 floored.
         let f0 = stack.frame(0).elements.map(Double.init)

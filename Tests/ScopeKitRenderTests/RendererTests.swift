@@ -52,6 +52,27 @@ struct RendererTests {
         #expect(differences < 255)
     }
 
+    @Test("the same bytes for any thread count")
+    func threadCountInvariance() throws {
+        var rng = SeededGenerator(seed: 3)
+        let a = NDArray<Float>((0..<(97 * 203)).map { _ in Float.random(in: -5..<5, using: &rng) }, shape: [97, 203])
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var results: [NDArray<UInt8>] = []
+        for threads in [1, 2, 5] {
+            Parallel.threadCount = threads
+            let options = RenderOptions(mapping: IntensityMapping.percentile(1, 99).gamma(0.7), colormap: .inferno,
+                                        colorBar: true)
+            results.append(try Renderer.render(a, options: options))
+        }
+        #expect(results[0] == results[1] && results[0] == results[2])
+        // And the image part equals the per-value levels through the inferno table.
+        let levels = try IntensityMapping.percentile(1, 99).gamma(0.7).levels(a)
+        var same = 0
+        for r in 0..<97 { for c in 0..<203 where results[0][r, c, 1] == Colormap.inferno[Int(levels[r, c])].green { same += 1 } }
+        #expect(same >= 97 * 203 - 3)
+    }
+
     @Test("known pixels of a small gray render")
     func knownPixels() throws {
         let a = NDArray<Float>([0, 1, 2, 3], shape: [2, 2])

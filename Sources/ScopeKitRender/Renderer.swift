@@ -34,6 +34,7 @@ public struct RenderOptions: Sendable, Equatable {
     /// Font magnification (image pixels per font pixel); `nil` = `max(1, min(rows, cols) / 256)`.
     public var fontScale: Int?
 
+    /// Creates options; each parameter defaults to the value stated on its property.
     public init(mapping: IntensityMapping = .minMax, colormap: Colormap = .gray, colorBar: Bool = false,
                 scaleBar: Bool = false, scaleBarPosition: ScaleBarPosition = .bottomRight, frame: Int = 0,
                 nanColor: RGBAColor = .black, background: RGBAColor = .white, textColor: RGBAColor = .black,

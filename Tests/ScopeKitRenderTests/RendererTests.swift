@@ -143,6 +143,18 @@ struct RendererTests {
         }
     }
 
+    @Test("tiny images with both bars keep their pixels and do not trap")
+    func tinyImages() throws {
+        for shape in [[1, 1], [3, 200], [40, 2]] {
+            var a = NDArray<Float>((0..<(shape[0] * shape[1])).map(Float.init), shape: shape)
+            a.calibration.axes[1] = AxisCalibration(name: "x", scale: 0.3, unit: "µm")
+            let rgb = try Renderer.render(a, options: RenderOptions(colorBar: true, scaleBar: true))
+            #expect(rgb.shape[0] == shape[0] && rgb.shape[1] > shape[1] && rgb.shape[2] == 3)
+            // The first column of the colour-bar panel is background.
+            #expect(rgb[0, shape[1], 0] == 255)
+        }
+    }
+
     @Test("scale bar: position, length and outline")
     func scaleBar() throws {
         var a = NDArray<Float>((0..<(128 * 256)).map { Float($0 % 7) }, shape: [128, 256])

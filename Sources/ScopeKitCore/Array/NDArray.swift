@@ -106,10 +106,9 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
     public init(unsafeUninitializedShape shape: [Int],
                 initializingWith initializer: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
         let n = NDArray.elementCount(shape)
+        // Every element type is trivial (plain bits, no references), so the buffer may hold arbitrary bits
+        // until the closure writes it, and nothing needs deinitialising if the closure throws.
         let b = ArrayBuffer<Element>(uninitializedCount: n)
-        // All element types are trivial, so a zero fill makes the memory valid even if the closure throws.
-        UnsafeMutableRawPointer(b.pointer).initializeMemory(as: UInt8.self, repeating: 0,
-                                                            count: n * MemoryLayout<Element>.stride)
         try initializer(UnsafeMutableBufferPointer(start: b.pointer, count: n))
         self.init(buffer: b, start: 0, shape: shape, count: n, calibration: Calibration(rank: shape.count),
                   metadata: Metadata())

@@ -153,6 +153,33 @@ public struct ImageJMetadata: Sendable, Equatable {
         layout(planeShape: planeShape, pageCount: pageCount).axes
     }
 
+    /// Calibrations for the axes of ``layout(planeShape:pageCount:)``: `Z` gets ``spacing``, `Y` and `X` the
+    /// pixel sizes (from the TIFF resolution tags, `1 / XResolution`), all in ``physicalUnit``; `T` gets
+    /// ``finterval`` in seconds; other axes (`C`, `S`, `I`) are named only.
+    ///
+    /// ```swift
+    /// let cal = ij.axisCalibrations(axes: "TZCYX", pixelWidth: 0.145, pixelHeight: 0.145)
+    /// cal[1].scale   // 0.3 (spacing), cal[1].unit == "µm"
+    /// ```
+    public func axisCalibrations(axes: String, pixelWidth: Double? = nil, pixelHeight: Double? = nil) -> [AxisCalibration] {
+        let unit = physicalUnit
+        return axes.uppercased().map { letter -> AxisCalibration in
+            let name = String(letter).lowercased()
+            let spatial: Double?
+            switch letter {
+            case "T":
+                guard let finterval, finterval > 0 else { return AxisCalibration(name: name) }
+                return AxisCalibration(name: name, scale: finterval, unit: "s")
+            case "Z": spatial = spacing
+            case "Y": spatial = pixelHeight
+            case "X": spatial = pixelWidth
+            default: spatial = nil
+            }
+            guard let unit, let spatial, spatial > 0, spatial.isFinite else { return AxisCalibration(name: name) }
+            return AxisCalibration(name: name, scale: spatial, unit: unit)
+        }
+    }
+
     // MARK: Units
 
     /// ``unit`` in ScopeKit's spelling: `"micron"`, `"um"`, `"\u00B5m"`, `"μm"` → `"µm"`; `"A"`/`"angstrom"`
@@ -233,6 +260,7 @@ public struct ImageJMetadata: Sendable, Equatable {
     /// `ImageJ=`, `images=`, then `channels=`, `slices=`, `frames=` when greater than 1, `hyperstack=`,
     /// `mode=` (only for hyperstacks), `loop=` (`false` by default when there are frames), then `unit`,
     /// `spacing`, `finterval`, `min`, `max` when set, then ``other`` in order; every line ends with `\n`.
+    /// Characters outside ASCII are written `\uXXXX` as ImageJ does (TIFF descriptions are ASCII).
     /// Equals `tifffile.imagej_description(shape, axes, unit=…, spacing=…, finterval=…, min=…, max=…)`
     /// for metadata made by ``init(shape:axes:)``.
     ///
@@ -260,7 +288,21 @@ public struct ImageJMetadata: Sendable, Equatable {
         if let min { lines.append("min=\(min)") }
         if let max { lines.append("max=\(max)") }
         for (key, value) in other { lines.append("\(key)=\(value)") }
-        return lines.joined(separator: "\n") + "\n"
+        return ImageJMetadata.encodeEscapes(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// Writes characters outside 7-bit ASCII as `\uXXXX` (UTF-16 units), as ImageJ does (`µm` → `\u00B5m`).
+    static func encodeEscapes(_ s: String) -> String {
+        guard !s.unicodeScalars.allSatisfy(\.isASCII) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if scalar.isASCII { out.unicodeScalars.append(scalar); continue }
+            for unit in String(scalar).utf16 {
+                let hex = String(unit, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+        }
+        return out
     }
 }
 

@@ -242,7 +242,8 @@ public struct OMEMetadata: Sendable, Equatable {
     ///     `TimeIncrement`.
     ///   - channelNames: optional names of the `C` channels.
     ///   - uuid: optional document UUID (`urn:uuid:…`).
-    /// - Returns: XML that tifffile reads back with the same shape, axes and physical sizes (series 0); the
+    /// - Returns: 7-bit ASCII XML (non-ASCII characters such as `µ` written as `&#xB5;`, so it fits a TIFF
+    ///   ASCII tag) that tifffile reads back with the same shape, axes and physical sizes (series 0); the
     ///   `DimensionOrder` is `XY` followed by the leading axes from fastest to slowest, unused axes last, and
     ///   one `TiffData` element covers all pages from IFD 0.
     /// - Throws: ``ScopeKitError/usage(_:)`` for axes that do not fit the rules or the shape.
@@ -300,7 +301,15 @@ public struct OMEMetadata: Sendable, Equatable {
         root += " xsi:schemaLocation=\"\(namespace) \(namespace)/ome.xsd\""
         if let uuid { root += " UUID=\"\(MetadataXMLScanner.escape(uuid))\"" }
         root += " Creator=\"ScopeKit\">"
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + root
+        let document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + root
             + "<Image ID=\"Image:0\" Name=\"Image0\">" + pixels + "</Image></OME>"
+        // 7-bit ASCII only (TIFF ASCII tags): other characters become character references, µ → &#xB5;.
+        var ascii = ""
+        for scalar in document.unicodeScalars {
+            if scalar.isASCII { ascii.unicodeScalars.append(scalar) } else {
+                ascii += "&#x" + String(scalar.value, radix: 16, uppercase: true) + ";"
+            }
+        }
+        return ascii
     }
 }

@@ -19,8 +19,11 @@ import ScopeKitCore
 public struct OMEMetadata: Sendable, Equatable {
     /// A physical length or duration with its unit.
     public struct Quantity: Sendable, Equatable {
+        /// The amount, in ``unit``.
         public var value: Double
+        /// The unit as OME spells it (`"µm"`, `"nm"`, `"s"`).
         public var unit: String
+        /// A quantity of `value` `unit`.
         public init(_ value: Double, _ unit: String) {
             self.value = value
             self.unit = unit
@@ -33,11 +36,15 @@ public struct OMEMetadata: Sendable, Equatable {
     public var imageName: String?
     /// The plane order, fastest first: `XYZCT`, `XYZTC`, `XYCTZ`, `XYCZT`, `XYTCZ` or `XYTZC`.
     public var dimensionOrder: String
+    /// Pixels per row (`X`).
     public var sizeX: Int
+    /// Rows (`Y`).
     public var sizeY: Int
+    /// Z slices.
     public var sizeZ: Int
     /// Channels times samples per pixel (an RGB image has `SizeC="3"` and one channel of 3 samples).
     public var sizeC: Int
+    /// Time points.
     public var sizeT: Int
     /// The OME pixel type (`uint16`, `float`, `double`, `bit`, …).
     public var pixelType: String

@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // zlib (the only system library ScopeKit links): Deflate for TIFF, PNG and NPZ.
@@ -34,7 +33,7 @@ let package = Package(
         // File formats: registry, TIFF, NPY/NPZ, PNG, compression codecs, atomic output.
         .target(
             name: "ScopeKitIO",
-            dependencies: ["ScopeKitCore", "CScopeZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["ScopeKitCore", "CScopeZlib"],
             swiftSettings: optimized),
         // FFT, DCT, FFT-based convolution and correlation.
         .target(

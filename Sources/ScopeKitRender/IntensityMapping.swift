@@ -87,14 +87,14 @@ public enum IntensityWindow: Sendable, Equatable {
             let r: (Double, Double)
             if T.self == Float.self {
                 // float32 images: compare in Float (exact, twice the SIMD width).
-                let p = UncheckedPointer(UnsafeRawPointer(src.baseAddress!).assumingMemoryBound(to: Float.self))
+                let p = UncheckedSendable(UnsafeRawPointer(src.baseAddress!).assumingMemoryBound(to: Float.self))
                 r = Parallel.reduce(0..<src.count, blockSize: 1 << 16, initial: (Double.infinity, -Double.infinity),
                                     block: { range in
                     let (lo, hi) = minMaxFinite(count: range.count) { p.value[range.lowerBound + $0] }
                     return (Double(lo), Double(hi))
                 }, combine: { (Swift.min($0.0, $1.0), Swift.max($0.1, $1.1)) })
             } else {
-                let p = UncheckedPointer(src.baseAddress)
+                let p = UncheckedSendable(src.baseAddress)
                 r = Parallel.reduce(0..<src.count, blockSize: 1 << 16, initial: (Double.infinity, -Double.infinity),
                                     block: { range in
                     minMaxFinite(count: range.count) { p.value![range.lowerBound + $0].doubleValue }
@@ -344,7 +344,7 @@ public struct ResolvedIntensityMapping: Sendable, Equatable {
     func apply<T: ArrayElement, U: ArrayElement>(_ array: NDArray<T>, _ output: (Double) -> U) -> NDArray<U> {
         var r = array.withUnsafeBufferPointer { src in
             NDArray<U>(unsafeUninitializedShape: array.shape) { dst in
-                let s = UncheckedPointer(src.baseAddress), d = UncheckedPointer(dst.baseAddress)
+                let s = UncheckedSendable(src.baseAddress), d = UncheckedSendable(dst.baseAddress)
                 Parallel.forEachChunk(0..<src.count, minimumChunk: 1 << 15) { range in
                     for i in range { d.value![i] = output(normalize(s.value![i].doubleValue)) }
                 }
@@ -354,13 +354,6 @@ public struct ResolvedIntensityMapping: Sendable, Equatable {
         r.metadata = array.metadata
         return r
     }
-}
-
-/// A raw pointer that parallel loops may share (each thread touches its own elements).
-@usableFromInline
-struct UncheckedPointer<P>: @unchecked Sendable {
-    @usableFromInline let value: P
-    @usableFromInline init(_ value: P) { self.value = value }
 }
 
 /// Picks the 2-D frame to render from any-dtype data.

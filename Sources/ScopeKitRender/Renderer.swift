@@ -165,8 +165,8 @@ public enum Renderer {
         } else if let table = LevelThresholds(mapping) {
             table.base.withUnsafeBufferPointer { baseBuffer in
                 table.thresholds.withUnsafeBufferPointer { thresholdBuffer in
-                    let base = UncheckedPointer(baseBuffer.baseAddress!)
-                    let thresholds = UncheckedPointer(thresholdBuffer.baseAddress!)
+                    let base = UncheckedSendable(baseBuffer.baseAddress!)
+                    let thresholds = UncheckedSendable(thresholdBuffer.baseAddress!)
                     let cellScale = table.cellScale, cells = Double(LevelThresholds.cells)
                     paint(image, colormap: colormap, nanColor: nanColor, into: dst, rowStride: rowStride,
                           channels: channels) { x in
@@ -198,7 +198,7 @@ public enum Renderer {
                                        into dst: UnsafeMutablePointer<UInt8>, rowStride: Int, channels: Int,
                                        level: (Double) -> Int) {
         let rows = image.shape[0], cols = image.shape[1]
-        let out = UncheckedPointer(UnsafeMutableRawPointer(dst))
+        let out = UncheckedSendable(UnsafeMutableRawPointer(dst))
         // Entry 0 is the NaN colour, entries 1…256 the colour map (alpha 255), all in memory byte order.
         var packed = [UInt32](repeating: 0, count: 257)
         packed[0] = UInt32(littleEndian: UInt32(nanColor.red) | UInt32(nanColor.green) << 8
@@ -209,9 +209,9 @@ public enum Renderer {
                 | 0xFF00_0000)
         }
         packed.withUnsafeBufferPointer { lutBuffer in
-            let lut = UncheckedPointer(lutBuffer.baseAddress!)
+            let lut = UncheckedSendable(lutBuffer.baseAddress!)
             image.withUnsafeBufferPointer { srcBuffer in
-                let src = UncheckedPointer(srcBuffer.baseAddress!)
+                let src = UncheckedSendable(srcBuffer.baseAddress!)
                 Parallel.forEachChunk(0..<rows, minimumChunk: Swift.max(1, 16384 / Swift.max(cols, 1))) { chunk in
                     for r in chunk {
                         let s = src.value + r * cols

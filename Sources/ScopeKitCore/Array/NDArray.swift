@@ -1,3 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Raw allocation for array buffers: 64-byte aligned (SIMD-friendly), and 2 MiB aligned with transparent huge
+/// pages requested for buffers of 4 MiB or more, which makes first-touch page faults of large images (a
+/// file read straight into a new array) several times cheaper on Linux.
+@usableFromInline
+enum ArrayMemory {
+    @usableFromInline static let hugeThreshold = 4 << 20
+    @usableFromInline static let hugeAlignment = 2 << 20
+
+    @usableFromInline
+    static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        let large = bytes >= hugeThreshold
+        var raw: UnsafeMutableRawPointer?
+        let alignment = large ? hugeAlignment : 64
+        let size = large ? (bytes + hugeAlignment - 1) / hugeAlignment * hugeAlignment : bytes
+        guard posix_memalign(&raw, alignment, size) == 0, let p = raw else {
+            fatalError("ScopeKit: cannot allocate \(bytes) bytes")
+        }
+        #if os(Linux)
+        if large { _ = madvise(p, size, 14 /* MADV_HUGEPAGE */) }
+        #endif
+        return p
+    }
+
+    @usableFromInline
+    static func free(_ p: UnsafeMutableRawPointer) {
+        #if canImport(Glibc)
+        Glibc.free(p)
+        #elseif canImport(Darwin)
+        Darwin.free(p)
+        #endif
+    }
+}
+
 /// The heap buffer behind one or more ``NDArray`` values.
 ///
 /// One allocation, never resized. Arrays that share a buffer (copies, frame views) copy on their first write
@@ -10,7 +49,8 @@ final class ArrayBuffer<Element: ArrayElement>: @unchecked Sendable {
     @usableFromInline
     init(uninitializedCount count: Int) {
         self.count = count
-        pointer = UnsafeMutablePointer<Element>.allocate(capacity: Swift.max(count, 1))
+        pointer = ArrayMemory.allocate(bytes: Swift.max(count, 1) * MemoryLayout<Element>.stride)
+            .bindMemory(to: Element.self, capacity: Swift.max(count, 1))
     }
 
     @usableFromInline
@@ -20,8 +60,7 @@ final class ArrayBuffer<Element: ArrayElement>: @unchecked Sendable {
     }
 
     deinit {
-        pointer.deinitialize(count: count)
-        pointer.deallocate()
+        ArrayMemory.free(UnsafeMutableRawPointer(pointer))
     }
 }
 

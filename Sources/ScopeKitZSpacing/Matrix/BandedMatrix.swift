@@ -124,8 +124,8 @@ public struct BandedMatrix: Sendable, Equatable {
         }
     }
 
-    /// Reads a similarity matrix image the way the Fiji plugin does: square ⇒ matrix, otherwise strip, then
-    /// divided by its largest finite value.
+    /// Reads a similarity matrix image the way the Fiji plugin does: divided by its largest finite value
+    /// (diagonal included), then square ⇒ matrix, otherwise strip.
     ///
     /// - Parameters:
     ///   - image: the matrix or strip (any dtype; converted to `Double`).
@@ -137,22 +137,18 @@ public struct BandedMatrix: Sendable, Equatable {
         guard plane.rank == 2 else {
             throw ScopeKitError.badInput("a similarity matrix must be one 2-D image, got shape \(image.shape)")
         }
-        let m = plane.shape[0] == plane.shape[1] ? try BandedMatrix(square: plane, range: range)
-                                                 : try BandedMatrix(strip: plane)
-        self = m.normalizedByMaximum()
+        // Fiji's `normalize`: divide the whole image (diagonal included) by its largest finite value.
+        var maximum = -Double.infinity
+        plane.withUnsafeBufferPointer { p in for v in p where v.isFinite { maximum = Swift.max(maximum, v) } }
+        if maximum.isFinite && maximum > 0 && maximum != 1 { plane = plane.map { $0 / maximum } }
+        self = plane.shape[0] == plane.shape[1] ? try BandedMatrix(square: plane, range: range)
+                                                : try BandedMatrix(strip: plane)
     }
 
-    /// The matrix divided by its largest finite off-diagonal or diagonal value (Fiji's `normalize`).
-    ///
-    /// The diagonal stays 1. A matrix without a positive finite value is returned unchanged.
-    public func normalizedByMaximum() -> BandedMatrix {
-        var maximum = -Double.infinity
-        for v in values where v.isFinite { maximum = Swift.max(maximum, v) }
-        guard maximum.isFinite, maximum > 0, maximum != 1 else { return self }
-        var r = self
-        for k in r.values.indices { r.values[k] /= maximum }
-        for i in 0..<count { r.values[i * width + range] = 1 }
-        return r
+    /// Matrices are equal when count, range and every entry are equal, NaN matching NaN.
+    public static func == (a: BandedMatrix, b: BandedMatrix) -> Bool {
+        guard a.count == b.count, a.range == b.range else { return false }
+        return zip(a.values, b.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
     }
 
     /// The square N × N matrix as `Float`, NaN outside the band.

@@ -29,7 +29,8 @@ enum CorrelationFit {
                 }
             }
             let oz = order[z], sz = sp[z]
-            for sign in [1.0, -1.0] {
+            for side in 0..<2 {
+                let sign = side == 0 ? 1.0 : -1.0
                 var lastAccepted = Double.infinity
                 var hint = z
                 for k in 0...r {

@@ -34,6 +34,10 @@ final class InferenceWorkspace {
     let curveLast: UnsafeMutableBufferPointer<Int>
     let curveStride: Int
 
+    /// SCALE terms per band entry (fixed within an outer iteration): C_ik and C_ik·f_i(d_ik), 0 if unusable.
+    let scaleC: UnsafeMutableBufferPointer<Double>
+    let scaleCF: UnsafeMutableBufferPointer<Double>
+
     let votes: UnsafeMutableBufferPointer<Double>
     let voteCounts: UnsafeMutableBufferPointer<Double>
     let voteSquares: UnsafeMutableBufferPointer<Double>
@@ -72,13 +76,15 @@ final class InferenceWorkspace {
         curves = doubles(windowCount == 1 ? r + 1 : n * (r + 1), .nan)
         curveLast = .allocate(capacity: Swift.max(n, 1))
         curveLast.initialize(repeating: 0)
+        scaleC = doubles(n * bw)
+        scaleCF = doubles(n * bw)
         votes = doubles(n)
         voteCounts = doubles(n)
         voteSquares = doubles(n)
     }
 
     deinit {
-        for p in [c, x, s, xs, ss, sPrevious, band, windowSums, windowCounts, curves, votes, voteCounts, voteSquares] {
+        for p in [c, x, s, xs, ss, sPrevious, band, windowSums, windowCounts, curves, scaleC, scaleCF, votes, voteCounts, voteSquares] {
             p.deallocate()
         }
         order.deallocate()

@@ -14,20 +14,32 @@ enum ScalingFactors {
         let n = w.n, r = w.r, bw = w.bw
         let xs = w.xs, ss = w.ss, band = w.band
         let upper = fijiWindow ? r : r + 1
+        guard iterations > 0 else { return }
+        // Positions and curves are fixed during the sweeps: tabulate C and C·f once per outer iteration.
+        let cTerm = w.scaleC, cfTerm = w.scaleCF
+        for i in 0..<n {
+            let f = w.curve(i), last = w.last(i)
+            let row = i * bw + r - i
+            for k in Swift.max(0, i - r)..<Swift.min(n, i + r + 1) {
+                var c = 0.0, cf = 0.0
+                let cik = band[row + k]
+                if k != i && k < i + upper && cik > 0 {
+                    let fv = Curve.value(f, last: last, at: abs(xs[k] - xs[i]))
+                    if !fv.isNaN { c = cik; cf = cik * fv }
+                }
+                cTerm[row + k] = c
+                cfTerm[row + k] = cf
+            }
+        }
         for _ in 0..<iterations {
             for i in 0..<n {
-                let f = w.curve(i), last = w.last(i)
                 var numerator = 0.0, denominator = 0.0
-                let lo = Swift.max(0, i - r), hi = Swift.min(n, i + upper)
+                let lo = Swift.max(0, i - r), hi = Swift.min(n, i + r + 1)
                 let row = i * bw + r - i
-                let xi = xs[i]
-                for k in lo..<hi where k != i {
-                    let cik = band[row + k]
-                    if !(cik > 0) { continue }
-                    let fv = Curve.value(f, last: last, at: abs(xs[k] - xi))
-                    if fv.isNaN { continue }
-                    let p = ss[k] * cik
-                    numerator += p * fv
+                for k in lo..<hi {
+                    let sk = ss[k]
+                    let p = sk * cTerm[row + k]
+                    numerator += sk * cfTerm[row + k]
                     denominator += p * p
                 }
                 guard denominator > 0 else { continue }

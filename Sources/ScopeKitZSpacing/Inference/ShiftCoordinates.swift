@@ -17,7 +17,8 @@ enum ShiftCoordinates {
         guard r >= 1 else { return }
         for i in 0..<n {
             let f = w.curve(i), last = w.last(i)
-            for sign in [1, -1] {
+            for side in 0..<2 {
+                let sign = side == 0 ? 1 : -1
                 var lastAccepted = Double.infinity
                 for d in 1...r {
                     let k = i + sign * d

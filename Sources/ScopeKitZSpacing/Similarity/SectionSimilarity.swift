@@ -118,7 +118,7 @@ public enum SectionSimilarity {
                 guard d <= r, j - d >= 0 else { return nil }
                 return (d, ring[(j - d) % (r + 1)]!)
             }
-            for (d, value) in pairSimilarities(prepared, previous) {
+            for (d, value) in pairSimilarities(prepared, previous, reversed: j % 2 == 1) {
                 matrix[j - d, j] = value
             }
             progress?.advance()
@@ -127,8 +127,12 @@ public enum SectionSimilarity {
     }
 
     /// The NCC of `current` with each earlier section in `previous` (distance, section).
-    static func pairSimilarities(_ current: PreparedSection,
-                                 _ previous: [(Int, PreparedSection)]) -> [(Int, Double)] {
+    ///
+    /// Chunks are visited forwards or backwards (`reversed`, alternating per section) so that the pixels
+    /// touched last by the previous section are still in cache; partial sums are stored per chunk and
+    /// combined in chunk order, so the visiting order never changes the result.
+    static func pairSimilarities(_ current: PreparedSection, _ previous: [(Int, PreparedSection)],
+                                 reversed: Bool = false) -> [(Int, Double)] {
         let live = previous.filter { !$0.1.isDegenerate && !current.isDegenerate }
         var result = previous.map { ($0.0, Double.nan) }
         guard !live.isEmpty else { return result }
@@ -142,7 +146,8 @@ public enum SectionSimilarity {
         let out = UncheckedSendable(partial)
         let a = UncheckedSendable(current.centred.baseAddress!)
         let others = UncheckedSendable(live.map { ($0.1.centred.baseAddress!, $0.1.isComplete && current.isComplete) })
-        Parallel.forEach(0..<chunks) { c in
+        Parallel.forEach(0..<chunks) { visit in
+            let c = reversed ? chunks - 1 - visit : visit
             let lo = c * chunkSize, hi = Swift.min(lo + chunkSize, pixels)
             for (p, (b, fast)) in others.value.enumerated() {
                 if fast {

@@ -33,6 +33,7 @@ public struct ZSpacingResult: Sendable, Equatable {
     /// The range R actually used (options.range clamped to N − 1).
     public var range: Int
 
+    /// Creates a result from its parts (for loading saved positions or building render plans by hand).
     public init(positions: [Double], sortedPositions: [Double], forwardPermutation: [Int],
                 backwardPermutation: [Int], uncertainty: [Double], curve: [Double], localCurves: [[Double]],
                 scalingFactors: [Double], range: Int) {

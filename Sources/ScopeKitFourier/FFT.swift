@@ -222,7 +222,7 @@ public enum FFT {
     /// (`scipy.fft.next_fast_len(n, real=True)`).
     ///
     /// ```swift
-    /// FFT.nextFastLength(1009)   // 1012? no: 1024 is 2^10, 1000 < 1009, so 1024... (see tests) -> 1024
+    /// FFT.nextFastLength(1009)   // 1024
     /// FFT.nextFastLength(97)     // 100
     /// ```
     ///
@@ -248,9 +248,10 @@ public enum FFT {
     }
 
     /// Validated, non-negative, distinct axes.
-    static func checkedAxes(_ axes: [Int], shape: [Int], allowEmpty: Bool = false) throws -> [Int] {
+    static func checkedAxes(_ axes: [Int], shape: [Int], allowEmpty: Bool = false,
+                            allowNone: Bool = false) throws -> [Int] {
         let rank = shape.count
-        guard !axes.isEmpty else { throw ScopeKitError.usage("no axes to transform") }
+        guard allowNone || !axes.isEmpty else { throw ScopeKitError.usage("no axes to transform") }
         var out: [Int] = []
         for a in axes {
             let b = a < 0 ? a + rank : a

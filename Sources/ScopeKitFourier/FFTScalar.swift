@@ -10,7 +10,7 @@ import ScopeKitCore
 /// ```swift
 /// func spectrum<T: FFTScalar>(_ x: NDArray<T>) throws -> SplitComplexArray<T> { try FFT.realForward(x) }
 /// ```
-public protocol FFTScalar: RealArrayElement, BinaryFloatingPoint, Real {}
+public protocol FFTScalar: RealArrayElement, BinaryFloatingPoint, Real, SIMDScalar {}
 
 extension Float: FFTScalar {}
 extension Double: FFTScalar {}

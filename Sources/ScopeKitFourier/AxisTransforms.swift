@@ -20,17 +20,14 @@ enum AxisTransforms {
         forEachLineBatch(g, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
             let nb = lines.count
             let br = buffer, bi = buffer + n * nb, work = buffer + 2 * n * nb
-            gatherLines(re, elementStride: es, geometry: g, lines: lines, positions: nil, count: n, into: br)
-            gatherLines(im, elementStride: es, geometry: g, lines: lines, positions: nil, count: n, into: bi)
+            gatherComplexLines(re: re, im: im, elementStride: es, geometry: g, lines: lines, count: n, into: br, bi)
             if inverse {
                 plan.inverseTransform(real: br, imaginary: bi, batch: nb, work: work)
             } else {
                 plan.transform(real: br, imaginary: bi, batch: nb, work: work)
             }
-            scatterLines(br, scale: scale, into: re, elementStride: es, geometry: g, lines: lines, positions: nil,
-                         count: n)
-            scatterLines(bi, scale: scale, into: im, elementStride: es, geometry: g, lines: lines, positions: nil,
-                         count: n)
+            scatterComplexLines(br, bi, scale: scale, re: re, im: im, elementStride: es, geometry: g, lines: lines,
+                                count: n)
         }
     }
 
@@ -71,10 +68,8 @@ enum AxisTransforms {
                         }
                         plan.forward(packedReal: zr, packedImaginary: zi, outRe: xr, outIm: xi, batch: nb,
                                      work: work)
-                        scatterLines(xr, scale: scale, into: outRe, elementStride: 1, geometry: gOut, lines: lines,
-                                     positions: nil, count: spectrum)
-                        scatterLines(xi, scale: scale, into: outIm, elementStride: 1, geometry: gOut, lines: lines,
-                                     positions: nil, count: spectrum)
+                        scatterComplexLines(xr, xi, scale: scale, re: outRe, im: outIm, elementStride: 1,
+                                            geometry: gOut, lines: lines, count: spectrum)
                     }
                 }
             }
@@ -106,10 +101,8 @@ enum AxisTransforms {
                     let nb = lines.count
                     let zr = buffer, zi = zr + packed * nb
                     let xr = zi + packed * nb, xi = xr + spectrum * nb, work = xi + spectrum * nb
-                    gatherLines(inRe, elementStride: 1, geometry: gIn, lines: lines, positions: nil, count: used,
-                                into: xr)
-                    gatherLines(inIm, elementStride: 1, geometry: gIn, lines: lines, positions: nil, count: used,
-                                into: xi)
+                    gatherComplexLines(re: inRe, im: inIm, elementStride: 1, geometry: gIn, lines: lines, count: used,
+                                       into: xr, xi)
                     if used < spectrum {
                         (xr + used * nb).update(repeating: 0, count: (spectrum - used) * nb)
                         (xi + used * nb).update(repeating: 0, count: (spectrum - used) * nb)

@@ -27,6 +27,8 @@ public enum Convolution {
     ///   - mode: ``ConvolutionMode/full`` (default) or ``ConvolutionMode/same`` (the shape of `a`).
     /// - Throws: ``ScopeKitError/badInput(_:file:)`` for empty inputs or different ranks.
     /// - Complexity: O(M log M) for the padded size M, whatever the kernel size.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func fftConvolve<T: FFTScalar>(_ a: NDArray<T>, _ b: NDArray<T>,
                                                  mode: ConvolutionMode = .full) throws -> NDArray<T> {
         guard a.rank >= 1, a.rank == b.rank else {
@@ -68,6 +70,8 @@ public enum Convolution {
     }
 
     /// `x` in the corner of a zero array of `shape` (each extent ≥ x's).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func padding<T: FFTScalar>(_ x: NDArray<T>, to shape: [Int]) -> NDArray<T> {
         var out = NDArray<T>(zeros: shape)
         copyBlock(from: x, origin: [Int](repeating: 0, count: x.rank), into: &out, extent: x.shape)
@@ -75,6 +79,8 @@ public enum Convolution {
     }
 
     /// The block of `x` starting at `origin` with extent `shape`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func cropping<T: FFTScalar>(_ x: NDArray<T>, origin: [Int], shape: [Int]) -> NDArray<T> {
         var out = NDArray<T>(zeros: shape)
         copyBlock(from: x, origin: origin, into: &out, extent: shape)
@@ -82,6 +88,8 @@ public enum Convolution {
     }
 
     /// Copies `src[origin + i]` to `dst[i]` for every multi-index `i` in `extent` (row by row).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func copyBlock<T: FFTScalar>(from src: NDArray<T>, origin: [Int], into dst: inout NDArray<T>,
                                         extent: [Int]) {
         let rank = extent.count
@@ -127,6 +135,8 @@ public enum Correlation {
     ///   - mode: ``ConvolutionMode/full`` (default) or ``ConvolutionMode/same`` (centred, shape of `a`).
     /// - Throws: ``ScopeKitError/badInput(_:file:)`` for empty inputs or different ranks.
     /// - Complexity: O(M log M) for the padded size M.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func fftCorrelate<T: FFTScalar>(_ a: NDArray<T>, _ b: NDArray<T>,
                                                   mode: ConvolutionMode = .full) throws -> NDArray<T> {
         guard a.rank >= 1, a.rank == b.rank else {

@@ -112,39 +112,19 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                         zi.update(repeating: 0, count: packed * nb)
                     }
                     real.forward(packedReal: zr, packedImaginary: zi, outRe: vr, outIm: vi, batch: nb, work: fftWork)
-                    forwardCos.withUnsafeBufferPointer { cs in
-                        forwardSin.withUnsafeBufferPointer { sn in
-                            for k in 0...h {
-                                let c = cs[k], s = sn[k], o = k * nb
-                                let yk = y + o
-                                for b in 0..<nb { yk[b] = vr[o + b] * c + vi[o + b] * s }
-                                if k > 0 && n - k != k {
-                                    let ym = y + (n - k) * nb
-                                    for b in 0..<nb { ym[b] = vr[o + b] * s - vi[o + b] * c }
-                                }
-                            }
-                        }
+                    if nb % 4 == 0 {
+                        rotateForward(SIMD4<T>.self, vr, vi, y, nb)
+                    } else {
+                        rotateForward(ScalarVector<T>.self, vr, vi, y, nb)
                     }
                     scatterLines(y, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
                                  positions: nil, count: n)
                 } else {
                     gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: nil, count: n, into: y)
-                    inverseCos.withUnsafeBufferPointer { cs in
-                        inverseSin.withUnsafeBufferPointer { sn in
-                            for k in 0...h {
-                                let c = cs[k], s = sn[k], o = k * nb
-                                let yk = y + o
-                                if k == 0 {
-                                    for b in 0..<nb { vr[b] = yk[b] * c; vi[b] = 0 }
-                                } else {
-                                    let ym = y + (n - k) * nb
-                                    for b in 0..<nb {
-                                        vr[o + b] = yk[b] * c + ym[b] * s
-                                        vi[o + b] = yk[b] * s - ym[b] * c
-                                    }
-                                }
-                            }
-                        }
+                    if nb % 4 == 0 {
+                        rotateInverse(SIMD4<T>.self, y, vr, vi, nb)
+                    } else {
+                        rotateInverse(ScalarVector<T>.self, y, vr, vi, nb)
                     }
                     real.inverse(inRe: vr, inIm: vi, packedReal: zr, packedImaginary: zi, batch: nb, work: fftWork)
                     scatterLines(zr, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
@@ -152,6 +132,50 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                     if even {
                         scatterLines(zi, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
                                      positions: op.baseAddress, count: packed)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `y_k = f_k Re(V_k e^{−iπk/2N})`, `y_{N−k} = −f_k Im(V_k e^{−iπk/2N})` for k in 0...N/2.
+    @inline(__always)
+    private func rotateForward<V: FFTVector>(_: V.Type, _ vr: UnsafeMutablePointer<T>, _ vi: UnsafeMutablePointer<T>,
+                                             _ y: UnsafeMutablePointer<T>, _ nb: Int) where V.Scalar == T {
+        let n = count
+        forwardCos.withUnsafeBufferPointer { cs in
+            forwardSin.withUnsafeBufferPointer { sn in
+                for k in 0...(n / 2) {
+                    let c = V(broadcast: cs[k]), s = V(broadcast: sn[k]), o = k * nb
+                    let mirrored = k > 0 && n - k != k
+                    let ym = y + (n - k) * nb
+                    for b in stride(from: 0, to: nb, by: V.width) {
+                        let r = V(loading: vr + o + b), i = V(loading: vi + o + b)
+                        (r * c + i * s).store(to: y + o + b)
+                        if mirrored { (r * s - i * c).store(to: ym + b) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inverse rotation: `V_k = g_k (y_k − i y_{N−k}) e^{iπk/2N}` with `g_k = 1 / (f_k N)`, `y_N = 0`.
+    @inline(__always)
+    private func rotateInverse<V: FFTVector>(_: V.Type, _ y: UnsafeMutablePointer<T>, _ vr: UnsafeMutablePointer<T>,
+                                             _ vi: UnsafeMutablePointer<T>, _ nb: Int) where V.Scalar == T {
+        let n = count
+        let c0 = inverseCos[0]
+        for b in 0..<nb { vr[b] = y[b] * c0; vi[b] = 0 }
+        guard n / 2 >= 1 else { return }
+        inverseCos.withUnsafeBufferPointer { cs in
+            inverseSin.withUnsafeBufferPointer { sn in
+                for k in 1...(n / 2) {
+                    let c = V(broadcast: cs[k]), s = V(broadcast: sn[k]), o = k * nb
+                    let ym = y + (n - k) * nb
+                    for b in stride(from: 0, to: nb, by: V.width) {
+                        let yk = V(loading: y + o + b), yn = V(loading: ym + b)
+                        (yk * c + yn * s).store(to: vr + o + b)
+                        (yk * s - yn * c).store(to: vi + o + b)
                     }
                 }
             }

@@ -27,7 +27,7 @@ struct LineGeometry {
 /// size, never on the thread count, so results do not depend on threading.
 @inline(__always)
 func lineBatchWidth(length n: Int, lines: Int, elementSize: Int) -> Int {
-    let budget = (256 * 1024) / (4 * elementSize)
+    let budget = (512 * 1024) / (4 * elementSize)
     return Swift.max(1, Swift.min(lines, 32, budget / Swift.max(n, 1)))
 }
 
@@ -109,6 +109,62 @@ func forEachLineBatch<T>(_ g: LineGeometry, batchWidth nb: Int, scratch: Int, of
         defer { buffer.deallocate() }
         for k in chunk {
             body(k * nb ..< Swift.min((k + 1) * nb, lines), buffer)
+        }
+    }
+}
+
+/// ``gatherLines`` for complex data: real and imaginary parts in one pass over the source (each source cache
+/// line is read once even when the lines are far apart in memory).
+@inline(__always)
+func gatherComplexLines<T>(re: UnsafePointer<T>, im: UnsafePointer<T>, elementStride es: Int, geometry g: LineGeometry,
+                           lines: Range<Int>, count: Int, into dr: UnsafeMutablePointer<T>,
+                           _ di: UnsafeMutablePointer<T>) {
+    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
+    if L0 % inner + nb <= inner {
+        let base = g.base(L0)
+        for i in 0..<count {
+            let o = (base + i * inner) * es, d = i * nb
+            let sr = re + o, si = im + o
+            if es == 1 {
+                for b in 0..<nb { dr[d + b] = sr[b]; di[d + b] = si[b] }
+            } else {
+                for b in 0..<nb { dr[d + b] = sr[b * es]; di[d + b] = si[b * es] }
+            }
+        }
+    } else {
+        let step = inner * es
+        for b in 0..<nb {
+            let o = g.base(L0 + b) * es
+            let sr = re + o, si = im + o
+            for i in 0..<count { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
+        }
+    }
+}
+
+/// The inverse of ``gatherComplexLines``, multiplying by `scale`.
+@inline(__always)
+func scatterComplexLines<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePointer<T>, scale: T,
+                                       re: UnsafeMutablePointer<T>, im: UnsafeMutablePointer<T>,
+                                       elementStride es: Int, geometry g: LineGeometry, lines: Range<Int>,
+                                       count: Int) {
+    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
+    if L0 % inner + nb <= inner {
+        let base = g.base(L0)
+        for i in 0..<count {
+            let o = (base + i * inner) * es, s = i * nb
+            let dr = re + o, di = im + o
+            if es == 1 {
+                for b in 0..<nb { dr[b] = sr[s + b] * scale; di[b] = si[s + b] * scale }
+            } else {
+                for b in 0..<nb { dr[b * es] = sr[s + b] * scale; di[b * es] = si[s + b] * scale }
+            }
+        }
+    } else {
+        let step = inner * es
+        for b in 0..<nb {
+            let o = g.base(L0 + b) * es
+            let dr = re + o, di = im + o
+            for i in 0..<count { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
         }
     }
 }

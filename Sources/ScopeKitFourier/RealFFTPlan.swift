@@ -63,19 +63,32 @@ final class RealFFTPlan<T: FFTScalar>: @unchecked Sendable {
             outIm.update(from: zi, count: h * nb)
             return
         }
-        let h = n / 2
-        let half = T(0.5)
+        if nb % 4 == 0 {
+            splitSpectrum(SIMD4<T>.self, zr, zi, outRe, outIm, nb)
+        } else {
+            splitSpectrum(ScalarVector<T>.self, zr, zi, outRe, outIm, nb)
+        }
+    }
+
+    /// `X_k = E_k + W^k O_k` with `E = (Z_k + conj Z_{h−k}) / 2`, `O = −i (Z_k − conj Z_{h−k}) / 2`.
+    @inline(__always)
+    private func splitSpectrum<V: FFTVector>(_: V.Type, _ zr: UnsafeMutablePointer<T>, _ zi: UnsafeMutablePointer<T>,
+                                             _ outRe: UnsafeMutablePointer<T>, _ outIm: UnsafeMutablePointer<T>,
+                                             _ nb: Int) where V.Scalar == T {
+        let h = count / 2
+        let half = V(broadcast: T(0.5))
         rootRe.withUnsafeBufferPointer { wrs in
             rootIm.withUnsafeBufferPointer { wis in
                 for k in 0...h {
                     let a = (k == h ? 0 : k) * nb, c = (k == 0 ? 0 : h - k) * nb, o = k * nb
-                    let wr = wrs[k], wi = wis[k]
-                    for b in 0..<nb {
-                        let zkr = zr[a + b], zki = zi[a + b], zmr = zr[c + b], zmi = zi[c + b]
+                    let wr = V(broadcast: wrs[k]), wi = V(broadcast: wis[k])
+                    for b in stride(from: 0, to: nb, by: V.width) {
+                        let zkr = V(loading: zr + a + b), zki = V(loading: zi + a + b)
+                        let zmr = V(loading: zr + c + b), zmi = V(loading: zi + c + b)
                         let er = half * (zkr + zmr), ei = half * (zki - zmi)
                         let odr = half * (zki + zmi), odi = half * (zmr - zkr)
-                        outRe[o + b] = er + wr * odr - wi * odi
-                        outIm[o + b] = ei + wr * odi + wi * odr
+                        (er + wr * odr - wi * odi).store(to: outRe + o + b)
+                        (ei + wr * odi + wi * odr).store(to: outIm + o + b)
                     }
                 }
             }
@@ -111,25 +124,43 @@ final class RealFFTPlan<T: FFTScalar>: @unchecked Sendable {
             complex.inverseTransform(real: zr, imaginary: zi, batch: nb, work: work)
             return
         }
-        let h = n / 2
+        if nb % 4 == 0 {
+            mergeSpectrum(SIMD4<T>.self, inRe, inIm, zr, zi, nb)
+        } else {
+            mergeSpectrum(ScalarVector<T>.self, inRe, inIm, zr, zi, nb)
+        }
+        complex.inverseTransform(real: zr, imaginary: zi, batch: nb, work: work)
+    }
+
+    /// `Z'_k = (X_k + conj X_{h−k}) + i W^{−k} (X_k − conj X_{h−k})` (twice the packed spectrum).
+    @inline(__always)
+    private func mergeSpectrum<V: FFTVector>(_: V.Type, _ inRe: UnsafePointer<T>, _ inIm: UnsafePointer<T>,
+                                             _ zr: UnsafeMutablePointer<T>, _ zi: UnsafeMutablePointer<T>,
+                                             _ nb: Int) where V.Scalar == T {
+        let h = count / 2
+        // k = 0 pairs X_0 with X_h; both imaginary parts are ignored (numpy's irfft).
+        for b in 0..<nb {
+            let x0 = inRe[b], xh = inRe[h * nb + b]
+            zr[b] = x0 + xh
+            zi[b] = x0 - xh
+        }
+        guard h > 1 else { return }
         rootRe.withUnsafeBufferPointer { wrs in
             rootIm.withUnsafeBufferPointer { wis in
-                for k in 0..<h {
+                for k in 1..<h {
                     let o = k * nb, c = (h - k) * nb
-                    let wr = wrs[k], wi = wis[k]
-                    let edge = k == 0
-                    for b in 0..<nb {
-                        let xkr = inRe[o + b], xmr = inRe[c + b]
-                        let xki = edge ? 0 : inIm[o + b], xmi = edge ? 0 : inIm[c + b]
+                    let wr = V(broadcast: wrs[k]), wi = V(broadcast: wis[k])
+                    for b in stride(from: 0, to: nb, by: V.width) {
+                        let xkr = V(loading: inRe + o + b), xmr = V(loading: inRe + c + b)
+                        let xki = V(loading: inIm + o + b), xmi = V(loading: inIm + c + b)
                         let ar = xkr + xmr, ai = xki - xmi
                         let dr = xkr - xmr, di = xki + xmi
                         let or = wr * dr + wi * di, oi = wr * di - wi * dr
-                        zr[o + b] = ar - oi
-                        zi[o + b] = ai + or
+                        (ar - oi).store(to: zr + o + b)
+                        (ai + or).store(to: zi + o + b)
                     }
                 }
             }
         }
-        complex.inverseTransform(real: zr, imaginary: zi, batch: nb, work: work)
     }
 }

@@ -73,6 +73,12 @@ public struct SplitComplexArray<T: FFTScalar>: Sendable, Equatable {
 
     /// The magnitudes `|z|` (numpy's `abs`), computed without intermediate overflow.
     public var magnitude: NDArray<T> {
+        magnitudes()
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    func magnitudes() -> NDArray<T> {
         var out = real
         imaginary.withUnsafeBufferPointer { im in
             out.withUnsafeMutableBufferPointer { o in

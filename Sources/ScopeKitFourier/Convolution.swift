@@ -73,7 +73,7 @@ public enum Convolution {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func padding<T: FFTScalar>(_ x: NDArray<T>, to shape: [Int]) -> NDArray<T> {
-        var out = NDArray<T>(zeros: shape)
+        var out = zeros(shape, of: T.self)
         copyBlock(from: x, origin: [Int](repeating: 0, count: x.rank), into: &out, extent: x.shape)
         return out
     }
@@ -82,7 +82,7 @@ public enum Convolution {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func cropping<T: FFTScalar>(_ x: NDArray<T>, origin: [Int], shape: [Int]) -> NDArray<T> {
-        var out = NDArray<T>(zeros: shape)
+        var out = zeros(shape, of: T.self)
         copyBlock(from: x, origin: origin, into: &out, extent: shape)
         return out
     }

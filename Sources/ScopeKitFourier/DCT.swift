@@ -60,6 +60,8 @@ public enum DCT {
         try transform(x, axes: [-2, -1], inverse: true)
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func transform<T: FFTScalar>(_ x: NDArray<T>, axes: [Int], inverse: Bool) throws -> NDArray<T> {
         let axes = try FFT.checkedAxes(axes, shape: x.shape)
         var out = x

@@ -127,6 +127,8 @@ public enum FFT {
 
     /// The transform of real data over several axes (numpy's `rfftn(x, axes=axes)`): a real transform along
     /// the last listed axis, then complex transforms along the others.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func realForward<T>(_ x: NDArray<T>, axes: [Int],
                                       norm: FFTNormalization = .backward) throws -> SplitComplexArray<T> {
         let axes = try checkedAxes(axes, shape: x.shape)
@@ -134,7 +136,7 @@ public enum FFT {
         let n = x.shape[last]
         var shape = x.shape
         shape[last] = n / 2 + 1
-        var re = NDArray<T>(zeros: shape), im = NDArray<T>(zeros: shape)
+        var re = zeros(shape, of: T.self), im = zeros(shape, of: T.self)
         let scale = T(norm.forwardScale(count: n))
         x.withUnsafeBufferPointer { src in
             re.withUnsafeMutableBufferPointer { r in
@@ -172,6 +174,8 @@ public enum FFT {
 
     /// The inverse of ``realForward(_:axes:norm:)`` (numpy's `irfftn`): complex inverses along all listed axes
     /// but the last, then a complex-to-real inverse of `length` points along the last listed axis.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func realInverse<T>(_ X: SplitComplexArray<T>, length: Int? = nil, axes: [Int],
                                       norm: FFTNormalization = .backward) throws -> NDArray<T> {
         let axes = try checkedAxes(axes, shape: X.shape, allowEmpty: true)
@@ -187,7 +191,7 @@ public enum FFT {
         }
         var shape = X.shape
         shape[last] = n
-        var out = NDArray<T>(zeros: shape)
+        var out = zeros(shape, of: T.self)
         let scale = T(norm.inverseScale(count: n))
         spectrum.real.withUnsafeBufferPointer { r in
             spectrum.imaginary.withUnsafeBufferPointer { i in
@@ -267,6 +271,8 @@ public enum FFT {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func transform<T>(_ x: SplitComplexArray<T>, axes: [Int], inverse: Bool,
                              norm: FFTNormalization) throws -> SplitComplexArray<T> {
         let axes = try checkedAxes(axes, shape: x.shape)

@@ -31,6 +31,15 @@ func lineBatchWidth(length n: Int, lines: Int, elementSize: Int) -> Int {
     return Swift.max(1, Swift.min(lines, 32, budget / Swift.max(n, 1)))
 }
 
+/// Points per line in one block of the transposing copies.
+let transposeBlock = 16
+
+/// An array of zeros, allocated without per-element generic calls.
+@inline(__always)
+func zeros<T: FFTScalar>(_ shape: [Int], of: T.Type = T.self) -> NDArray<T> {
+    NDArray<T>(unsafeUninitializedShape: shape) { _ in }   // the initialiser zero-fills the bytes
+}
+
 /// Copies points `positions[i]` (i < count) of lines `lines` into the batched layout `dst[i·nb + b]`.
 ///
 /// `src` is addressed in elements of `elementStride` scalars (2 for interleaved complex).
@@ -52,13 +61,17 @@ func gatherLines<T>(_ src: UnsafePointer<T>, elementStride es: Int, geometry g: 
             }
         }
     } else {
-        for b in 0..<nb {
-            let s = src + g.base(L0 + b) * es
-            let step = inner * es
-            if let positions {
-                for i in 0..<count { dst[i * nb + b] = s[positions[i] * step] }
-            } else {
-                for i in 0..<count { dst[i * nb + b] = s[i * step] }
+        // A blocked transpose: 16 points of every line per block keep the touched lines in L1.
+        let step = inner * es
+        for i0 in stride(from: 0, to: count, by: transposeBlock) {
+            let i1 = Swift.min(i0 + transposeBlock, count)
+            for b in 0..<nb {
+                let s = src + g.base(L0 + b) * es
+                if let positions {
+                    for i in i0..<i1 { dst[i * nb + b] = s[positions[i] * step] }
+                } else {
+                    for i in i0..<i1 { dst[i * nb + b] = s[i * step] }
+                }
             }
         }
     }
@@ -84,13 +97,16 @@ func scatterLines<T: FFTScalar>(_ src: UnsafePointer<T>, scale: T, into dst: Uns
             }
         }
     } else {
-        for b in 0..<nb {
-            let d = dst + g.base(L0 + b) * es
-            let step = inner * es
-            if let positions {
-                for i in 0..<count { d[positions[i] * step] = src[i * nb + b] * scale }
-            } else {
-                for i in 0..<count { d[i * step] = src[i * nb + b] * scale }
+        let step = inner * es
+        for i0 in stride(from: 0, to: count, by: transposeBlock) {
+            let i1 = Swift.min(i0 + transposeBlock, count)
+            for b in 0..<nb {
+                let d = dst + g.base(L0 + b) * es
+                if let positions {
+                    for i in i0..<i1 { d[positions[i] * step] = src[i * nb + b] * scale }
+                } else {
+                    for i in i0..<i1 { d[i * step] = src[i * nb + b] * scale }
+                }
             }
         }
     }
@@ -133,10 +149,13 @@ func gatherComplexLines<T>(re: UnsafePointer<T>, im: UnsafePointer<T>, elementSt
         }
     } else {
         let step = inner * es
-        for b in 0..<nb {
-            let o = g.base(L0 + b) * es
-            let sr = re + o, si = im + o
-            for i in 0..<count { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
+        for i0 in stride(from: 0, to: count, by: transposeBlock) {
+            let i1 = Swift.min(i0 + transposeBlock, count)
+            for b in 0..<nb {
+                let o = g.base(L0 + b) * es
+                let sr = re + o, si = im + o
+                for i in i0..<i1 { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
+            }
         }
     }
 }
@@ -161,10 +180,13 @@ func scatterComplexLines<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePoint
         }
     } else {
         let step = inner * es
-        for b in 0..<nb {
-            let o = g.base(L0 + b) * es
-            let dr = re + o, di = im + o
-            for i in 0..<count { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
+        for i0 in stride(from: 0, to: count, by: transposeBlock) {
+            let i1 = Swift.min(i0 + transposeBlock, count)
+            for b in 0..<nb {
+                let o = g.base(L0 + b) * es
+                let dr = re + o, di = im + o
+                for i in i0..<i1 { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
+            }
         }
     }
 }

@@ -41,13 +41,13 @@ public struct SplitComplexArray<T: FFTScalar>: Sendable, Equatable {
     /// Creates a complex array with the given real parts and zero imaginary parts.
     public init(real: NDArray<T>) {
         self.real = real
-        imaginary = NDArray<T>(zeros: real.shape)
+        imaginary = zeros(real.shape, of: T.self)
     }
 
     /// Creates a complex array of zeros.
     public init(zeros shape: [Int]) {
-        real = NDArray<T>(zeros: shape)
-        imaginary = NDArray<T>(zeros: shape)
+        real = zeros(shape, of: T.self)
+        imaginary = zeros(shape, of: T.self)
     }
 
     /// Internal: parts known to have equal shapes.
@@ -95,7 +95,7 @@ extension SplitComplexArray where T == Float {
     /// - Complexity: O(count).
     public init(_ interleaved: NDArray<Complex<Float>>) {
         let shape = interleaved.shape
-        var re = NDArray<Float>(zeros: shape), im = NDArray<Float>(zeros: shape)
+        var re = zeros(shape, of: Float.self), im = zeros(shape, of: Float.self)
         interleaved.withUnsafeBufferPointer { src in
             re.withUnsafeMutableBufferPointer { r in
                 im.withUnsafeMutableBufferPointer { i in

@@ -31,8 +31,12 @@ func lineBatchWidth(length n: Int, lines: Int, elementSize: Int) -> Int {
     return Swift.max(1, Swift.min(lines, 32, budget / Swift.max(n, 1)))
 }
 
-/// Points per line in one block of the transposing copies.
-let transposeBlock = 16
+/// Points per line in one block of the transposing copies. Lines are visited four at a time so that the
+/// rows read together (often a power-of-two stride apart, i.e. in the same cache set) stay few.
+let transposeBlock = 256
+
+/// Lines visited together by the transposing copies.
+let transposeLines = 4
 
 /// An array of zeros, allocated without per-element generic calls.
 @inline(__always)
@@ -61,16 +65,18 @@ func gatherLines<T>(_ src: UnsafePointer<T>, elementStride es: Int, geometry g: 
             }
         }
     } else {
-        // A blocked transpose: 16 points of every line per block keep the touched lines in L1.
+        // A blocked transpose, four lines at a time (see transposeLines).
         let step = inner * es
-        for i0 in stride(from: 0, to: count, by: transposeBlock) {
-            let i1 = Swift.min(i0 + transposeBlock, count)
-            for b in 0..<nb {
-                let s = src + g.base(L0 + b) * es
-                if let positions {
-                    for i in i0..<i1 { dst[i * nb + b] = s[positions[i] * step] }
-                } else {
-                    for i in i0..<i1 { dst[i * nb + b] = s[i * step] }
+        for b0 in stride(from: 0, to: nb, by: transposeLines) {
+            for i0 in stride(from: 0, to: count, by: transposeBlock) {
+                let i1 = Swift.min(i0 + transposeBlock, count)
+                for b in b0..<Swift.min(b0 + transposeLines, nb) {
+                    let s = src + g.base(L0 + b) * es
+                    if let positions {
+                        for i in i0..<i1 { dst[i * nb + b] = s[positions[i] * step] }
+                    } else {
+                        for i in i0..<i1 { dst[i * nb + b] = s[i * step] }
+                    }
                 }
             }
         }
@@ -98,14 +104,16 @@ func scatterLines<T: FFTScalar>(_ src: UnsafePointer<T>, scale: T, into dst: Uns
         }
     } else {
         let step = inner * es
-        for i0 in stride(from: 0, to: count, by: transposeBlock) {
-            let i1 = Swift.min(i0 + transposeBlock, count)
-            for b in 0..<nb {
-                let d = dst + g.base(L0 + b) * es
-                if let positions {
-                    for i in i0..<i1 { d[positions[i] * step] = src[i * nb + b] * scale }
-                } else {
-                    for i in i0..<i1 { d[i * step] = src[i * nb + b] * scale }
+        for b0 in stride(from: 0, to: nb, by: transposeLines) {
+            for i0 in stride(from: 0, to: count, by: transposeBlock) {
+                let i1 = Swift.min(i0 + transposeBlock, count)
+                for b in b0..<Swift.min(b0 + transposeLines, nb) {
+                    let d = dst + g.base(L0 + b) * es
+                    if let positions {
+                        for i in i0..<i1 { d[positions[i] * step] = src[i * nb + b] * scale }
+                    } else {
+                        for i in i0..<i1 { d[i * step] = src[i * nb + b] * scale }
+                    }
                 }
             }
         }
@@ -149,12 +157,14 @@ func gatherComplexLines<T>(re: UnsafePointer<T>, im: UnsafePointer<T>, elementSt
         }
     } else {
         let step = inner * es
-        for i0 in stride(from: 0, to: count, by: transposeBlock) {
-            let i1 = Swift.min(i0 + transposeBlock, count)
-            for b in 0..<nb {
-                let o = g.base(L0 + b) * es
-                let sr = re + o, si = im + o
-                for i in i0..<i1 { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
+        for b0 in stride(from: 0, to: nb, by: transposeLines) {
+            for i0 in stride(from: 0, to: count, by: transposeBlock) {
+                let i1 = Swift.min(i0 + transposeBlock, count)
+                for b in b0..<Swift.min(b0 + transposeLines, nb) {
+                    let o = g.base(L0 + b) * es
+                    let sr = re + o, si = im + o
+                    for i in i0..<i1 { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
+                }
             }
         }
     }
@@ -180,12 +190,14 @@ func scatterComplexLines<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePoint
         }
     } else {
         let step = inner * es
-        for i0 in stride(from: 0, to: count, by: transposeBlock) {
-            let i1 = Swift.min(i0 + transposeBlock, count)
-            for b in 0..<nb {
-                let o = g.base(L0 + b) * es
-                let dr = re + o, di = im + o
-                for i in i0..<i1 { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
+        for b0 in stride(from: 0, to: nb, by: transposeLines) {
+            for i0 in stride(from: 0, to: count, by: transposeBlock) {
+                let i1 = Swift.min(i0 + transposeBlock, count)
+                for b in b0..<Swift.min(b0 + transposeLines, nb) {
+                    let o = g.base(L0 + b) * es
+                    let dr = re + o, di = im + o
+                    for i in i0..<i1 { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
+                }
             }
         }
     }

@@ -112,7 +112,9 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                         zi.update(repeating: 0, count: packed * nb)
                     }
                     real.forward(packedReal: zr, packedImaginary: zi, outRe: vr, outIm: vi, batch: nb, work: fftWork)
-                    if nb % 4 == 0 {
+                    if prefersPairs(T.self) && nb % 2 == 0 {
+                        rotateForward(SIMD2<T>.self, vr, vi, y, nb)
+                    } else if nb % 4 == 0 {
                         rotateForward(SIMD4<T>.self, vr, vi, y, nb)
                     } else {
                         rotateForward(ScalarVector<T>.self, vr, vi, y, nb)
@@ -121,7 +123,9 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                                  positions: nil, count: n)
                 } else {
                     gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: nil, count: n, into: y)
-                    if nb % 4 == 0 {
+                    if prefersPairs(T.self) && nb % 2 == 0 {
+                        rotateInverse(SIMD2<T>.self, y, vr, vi, nb)
+                    } else if nb % 4 == 0 {
                         rotateInverse(SIMD4<T>.self, y, vr, vi, nb)
                     } else {
                         rotateInverse(ScalarVector<T>.self, y, vr, vi, nb)

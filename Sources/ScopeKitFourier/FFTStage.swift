@@ -41,9 +41,11 @@ final class FFTStage<T: FFTScalar>: @unchecked Sendable {
         twiddleRe.withUnsafeBufferPointer { twr in
             twiddleIm.withUnsafeBufferPointer { twi in
                 let wr = twr.baseAddress!, wi = twi.baseAddress!
-                // Runs of 4 contiguous scalars use SIMD4; other strides (only in the first passes of a
-                // single short sequence) use the scalar path of the same kernel.
-                if s % 4 == 0 {
+                // Contiguous runs use 128-bit vectors (SIMD2<Double>, SIMD4<Float>); other strides (only in
+                // the first pass of a single sequence) use the scalar path of the same kernel.
+                if prefersPairs(T.self) && s % 2 == 0 {
+                    dispatch(SIMD2<T>.self, xr, xi, yr, yi, s, wr, wi)
+                } else if s % 4 == 0 {
                     dispatch(SIMD4<T>.self, xr, xi, yr, yi, s, wr, wi)
                 } else {
                     dispatch(ScalarVector<T>.self, xr, xi, yr, yi, s, wr, wi)

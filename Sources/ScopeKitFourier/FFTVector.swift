@@ -38,3 +38,19 @@ extension SIMD4: FFTVector where Scalar: FFTScalar {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Scalar>.self)
     }
 }
+
+extension SIMD2: FFTVector where Scalar: FFTScalar {
+    @inline(__always) static var width: Int { 2 }
+    @inline(__always) init(loading p: UnsafePointer<Scalar>) {
+        self = UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Scalar>.self)
+    }
+    @inline(__always) init(broadcast s: Scalar) { self.init(repeating: s) }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Scalar>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD2<Scalar>.self)
+    }
+}
+
+/// True when butterflies should use `SIMD2` (8-byte scalars) rather than `SIMD4`: 128-bit vectors keep a
+/// radix-4 butterfly inside the 16 SSE/NEON registers.
+@inline(__always)
+func prefersPairs<T: FFTScalar>(_: T.Type) -> Bool { MemoryLayout<T>.size == 8 }

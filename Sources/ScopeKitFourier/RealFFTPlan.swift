@@ -63,7 +63,9 @@ final class RealFFTPlan<T: FFTScalar>: @unchecked Sendable {
             outIm.update(from: zi, count: h * nb)
             return
         }
-        if nb % 4 == 0 {
+        if prefersPairs(T.self) && nb % 2 == 0 {
+            splitSpectrum(SIMD2<T>.self, zr, zi, outRe, outIm, nb)
+        } else if nb % 4 == 0 {
             splitSpectrum(SIMD4<T>.self, zr, zi, outRe, outIm, nb)
         } else {
             splitSpectrum(ScalarVector<T>.self, zr, zi, outRe, outIm, nb)
@@ -124,7 +126,9 @@ final class RealFFTPlan<T: FFTScalar>: @unchecked Sendable {
             complex.inverseTransform(real: zr, imaginary: zi, batch: nb, work: work)
             return
         }
-        if nb % 4 == 0 {
+        if prefersPairs(T.self) && nb % 2 == 0 {
+            mergeSpectrum(SIMD2<T>.self, inRe, inIm, zr, zi, nb)
+        } else if nb % 4 == 0 {
             mergeSpectrum(SIMD4<T>.self, inRe, inIm, zr, zi, nb)
         } else {
             mergeSpectrum(ScalarVector<T>.self, inRe, inIm, zr, zi, nb)

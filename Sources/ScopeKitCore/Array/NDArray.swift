@@ -107,17 +107,16 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
     /// Creates an array of the given shape filled with `value`.
     ///
     /// - Precondition: every extent is ≥ 0 and the element count fits in memory addressing.
-    public init(repeating value: Element, shape: [Int], calibration: Calibration? = nil, metadata: Metadata = [:]) {
+    @inlinable
+    public init(repeating value: Element, shape: [Int], calibration: Calibration? = nil,
+                metadata: Metadata = Metadata()) {
         let n = NDArray.elementCount(shape)
-        buffer = ArrayBuffer(repeating: value, count: n)
-        start = 0
-        self.shape = shape
-        count = n
-        self.calibration = calibration ?? Calibration(rank: shape.count)
-        self.metadata = metadata
+        self.init(buffer: ArrayBuffer(repeating: value, count: n), start: 0, shape: shape, count: n,
+                  calibration: calibration ?? Calibration(rank: shape.count), metadata: metadata)
     }
 
     /// Creates an array of zeros.
+    @inlinable
     public init(zeros shape: [Int]) { self.init(repeating: .zero, shape: shape) }
 
     /// Creates an array from elements in C order.

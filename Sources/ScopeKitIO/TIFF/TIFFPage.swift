@@ -127,6 +127,14 @@ struct TIFFPage: Sendable {
         guard let bits = bitsList.first, bitsList.allSatisfy({ $0 == bits }) else {
             throw bad("samples of different bit depths \(bitsList) are not supported")
         }
+        guard bits >= 1, bits <= 64 else { throw bad("\(bits) bits per sample") }
+        // Every later size computation is in range once the decoded page size is (< 2^46 bytes).
+        var pageBytes = max(bits / 8, 1)
+        for f in [width, height, samples] {
+            let (m, o) = pageBytes.multipliedReportingOverflow(by: f)
+            guard !o, m < 1 << 46 else { throw bad("image of \(width) × \(height) × \(samples) samples is too large") }
+            pageBytes = m
+        }
         let formats = try directory.integers(TIFFTag.sampleFormat, file: file, layout: layout, limit: 64) ?? [1]
         let sampleFormat = formats.first ?? 1
         let compression = try int(TIFFTag.compression, 1)
@@ -139,7 +147,8 @@ struct TIFFPage: Sendable {
         let tileLength = try int(TIFFTag.tileLength, 0)
         let tiled = directory.entries[TIFFTag.tileWidth] != nil || directory.entries[TIFFTag.tileOffsets] != nil
         var rowsPerStrip = try int(TIFFTag.rowsPerStrip, height)
-        if rowsPerStrip <= 0 || rowsPerStrip > height { rowsPerStrip = height }  // 2^32-1 means "one strip"
+        if !tiled && rowsPerStrip <= 0 { throw bad("RowsPerStrip is \(rowsPerStrip)") }
+        if rowsPerStrip > height { rowsPerStrip = height }  // 2^32-1 means "one strip"
         let planes = planar == 2 ? samples : 1
         var expectedSegments: Int
         if tiled {
@@ -166,7 +175,8 @@ struct TIFFPage: Sendable {
         var counts = try directory.integers(countsTag, file: file, layout: layout, limit: limit)
         if counts == nil && compression == 1 && offsets.count == 1 {
             // A missing byte count for a single uncompressed strip: the whole plane (libtiff does the same).
-            counts = [Int.max]
+            let rowBytes = (width * samples * bits + 7) / 8
+            counts = [rowBytes.multipliedReportingOverflow(by: height).partialValue]
         }
         guard let byteCounts = counts else { throw bad("no \(tiled ? "TileByteCounts" : "StripByteCounts")") }
         guard offsets.count == byteCounts.count else {

@@ -99,6 +99,7 @@ enum TIFFPageDecoder {
         var produced: Int
         switch TIFFCompression(rawValue: page.compressionCode) {
         case .none?:
+            try file.checkRange(offset: offset, count: byteCount, what: what)
             produced = min(output.count, byteCount)
             try file.read(at: offset, count: produced, into: output.baseAddress!, what: what)
         case let compression?:

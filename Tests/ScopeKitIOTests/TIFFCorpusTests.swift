@@ -46,7 +46,7 @@ import ScopeKitCore
     static func checkCalibration(_ c: Calibration, _ ref: TIFFTestSupport.Reference, name: String) {
         guard let x = c.axes.last(where: { $0.name == "x" }) else { Issue.record("\(name): no x axis"); return }
         let unit = ref.imagej_unit.map(TIFFCalibration.normalizedUnit) ?? ""
-        if let res = ref.xresolution, !unit.isEmpty, unit != "pixel" {
+        if let res = ref.xresolution, !unit.isEmpty, unit != "px" {
             #expect(abs(x.scale - 1 / res) < 1e-9 * x.scale && x.unit == unit, "\(name): x \(x)")
         } else if let res = ref.xresolution, ref.resolutionUnit == 3 {
             #expect(abs(x.scale - 1e4 / res) < 1e-9 * x.scale && x.unit == "µm", "\(name): x \(x)")

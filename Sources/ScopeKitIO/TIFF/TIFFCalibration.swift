@@ -14,6 +14,7 @@ enum TIFFCalibration {
         switch unit.trimmingCharacters(in: .whitespaces) {
         case "micron", "microns", "um", "\\u00B5m", "\u{00B5}m", "\u{03BC}m": "µm"
         case "nanometer", "nanometers": "nm"
+        case "pixel", "pixels", "": "px"
         case "millimeter", "millimeters": "mm"
         case "angstrom", "Å", "\\u00C5": "Å"
         case let other: other
@@ -33,7 +34,7 @@ enum TIFFCalibration {
         let imageJUnit = series.imageJ?.unit.map(normalizedUnit)
         for (tag, axis) in [(TIFFTag.xResolution, "x"), (TIFFTag.yResolution, "y")] {
             guard let resolution = try? directory.real(tag, file: file, layout: layout), resolution > 0 else { continue }
-            if let imageJUnit, !imageJUnit.isEmpty, imageJUnit != "pixel", imageJUnit != "pixels" {
+            if let imageJUnit, imageJUnit != "px" {
                 set(axis, scale: 1 / resolution, unit: imageJUnit)
             } else if unitCode == 2 {
                 set(axis, scale: 25_400 / resolution, unit: "µm")

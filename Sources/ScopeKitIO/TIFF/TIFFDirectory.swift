@@ -101,7 +101,6 @@ struct TIFFDirectory: Sendable {
             let tag = try r.readUInt16()
             let type = try r.readUInt16()
             let count = layout.bigTIFF ? Int(clamping: try r.readUInt64()) : Int(try r.readUInt32())
-            let fieldStart = r.offset
             let valueOffset: Int
             let size = TIFFEntry.size(ofType: type)
             let (total, overflow) = count.multipliedReportingOverflow(by: max(size, 1))
@@ -111,7 +110,6 @@ struct TIFFDirectory: Sendable {
             } else {
                 valueOffset = layout.bigTIFF ? Int(clamping: try r.readUInt64()) : Int(try r.readUInt32())
             }
-            _ = fieldStart
             if entries[tag] == nil {
                 entries[tag] = TIFFEntry(tag: tag, type: type, count: count, valueOffset: valueOffset)
             }

@@ -241,6 +241,5 @@ struct TIFFPage: Sendable {
                 throw bad("\(storedByteCount) bytes of pixels cannot come from \(stored) compressed bytes")
             }
         }
-        _ = dtype
     }
 }

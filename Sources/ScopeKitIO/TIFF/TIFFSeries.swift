@@ -126,7 +126,8 @@ struct TIFFSeries {
     static func imageJSeries(_ d: String, pages: [TIFFPage], prefix: Int, file: RandomAccessFile) -> TIFFSeries? {
         guard let ij = ImageJMetadata.parse(d) else { return nil }
         let p0 = pages[0]
-        var frames = ij.frames ?? 1, slices = ij.slices ?? 1, channels = ij.channels ?? 1
+        let frames = ij.frames ?? 1, slices = ij.slices ?? 1
+        var channels = ij.channels ?? 1
         var images = ij.images ?? 1
         guard images >= 1, frames >= 1, slices >= 1, channels >= 1 else { return nil }
         let separateSamplesAsChannels = p0.planar == 2 && p0.samplesPerPixel > 1 && p0.samplesPerPixel == channels
@@ -158,7 +159,6 @@ struct TIFFSeries {
         var s = TIFFSeries(kind: "imagej", shape: kept.map(\.1) + p0.shape, page0: p0, source: source,
                            axisNames: kept.map(\.0) + pageAxisNames(p0))
         s.imageJ = ij
-        frames = ij.frames ?? 1; slices = ij.slices ?? 1
         for (key, value) in [("images", ij.images.map(String.init)), ("channels", ij.channels.map(String.init)),
                              ("slices", ij.slices.map(String.init)), ("frames", ij.frames.map(String.init)),
                              ("hyperstack", ij.hyperstack.map { $0 ? "true" : "false" }),

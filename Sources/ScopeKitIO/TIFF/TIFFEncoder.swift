@@ -196,8 +196,9 @@ struct TIFFWritePlan {
     }
 }
 
-/// Writes pages in order: for each page its IFD (which points to the next IFD) followed by its strips, so no
-/// earlier byte is ever patched. Deflate strips of a batch of pages are compressed in parallel.
+/// Writes the pages without patching any earlier byte. Deflate: for each page its IFD (pointing to the next)
+/// followed by its strips, compressed in parallel a batch of pages at a time. Uncompressed: all IFDs, then the
+/// pixels in one contiguous run.
 struct TIFFPageWriter {
     let plan: TIFFWritePlan
     let output: OutputFile
@@ -210,6 +211,7 @@ struct TIFFPageWriter {
             header += [42, 0] + le(UInt32(8))
         }
         try output.write(header)
+        if !plan.deflate { return try writeContiguous(pixels) }
         let stripsPerPlane = plan.stripsPerPlane
         // Pages per batch: about 64 MB of pixels, at least one page.
         let batch = max(1, min(plan.planes, (64 << 20) / max(plan.planeBytes, 1)))
@@ -278,9 +280,75 @@ struct TIFFPageWriter {
 
     /// Writes page `page`: its IFD, then its strips (`strips` uncompressed, or `compressed[base...]`).
     private func writePage(_ page: Int, strips: [UnsafeRawBufferPointer], compressed: [[UInt8]], base: Int) throws {
-        var ifd = TIFFDirectoryWriter(bigTIFF: plan.bigTIFF)
         let counts: [Int] = plan.deflate ? (0..<plan.stripsPerPlane).map { compressed[base + $0].count }
                                          : strips.map(\.count)
+        let ifd = directory(page, counts: counts)
+        let ifdOffset = output.position
+        let dataStart = ifdOffset + ifd.byteCount
+        var offsets: [Int] = []
+        var position = dataStart
+        for c in counts {
+            offsets.append(position)
+            position += c
+        }
+        if position & 1 == 1 { position += 1 }  // next IFD on a word boundary
+        let last = page == plan.planes - 1
+        if !plan.bigTIFF && position > Int(UInt32.max) {
+            throw ScopeKitError.processing("TIFF passed 4 GB without BigTIFF", file: output.url.path)
+        }
+        try output.write(withOffsets(ifd, offsets).serialise(at: ifdOffset, next: last ? 0 : position))
+        if plan.deflate {
+            for k in 0..<plan.stripsPerPlane { try compressed[base + k].withUnsafeBytes { try output.write($0) } }
+        } else {
+            for s in strips { try output.write(s) }
+        }
+        if output.position & 1 == 1 { try output.write([0]) }
+    }
+
+    /// Uncompressed files: every IFD first, then all pixels in one contiguous run written straight from the
+    /// array (one large write, no copy; readers can also fetch several planes at once).
+    func writeContiguous(_ pixels: UnsafeRawBufferPointer) throws {
+        let stripCounts = (0..<plan.stripsPerPlane).map { s in
+            min(plan.rowsPerStrip, plan.height - s * plan.rowsPerStrip) * plan.rowBytes
+        }
+        let directories = (0..<plan.planes).map { directory($0, counts: stripCounts) }
+        var ifdOffsets: [Int] = []
+        var position = output.position
+        for d in directories {
+            ifdOffsets.append(position)
+            position += d.byteCount
+        }
+        let dataStart = (position + 15) & ~15
+        if !plan.bigTIFF && dataStart + pixels.count > Int(UInt32.max) {
+            throw ScopeKitError.processing("TIFF passed 4 GB without BigTIFF", file: output.url.path)
+        }
+        var header: [UInt8] = []
+        for (p, d) in directories.enumerated() {
+            let offsets = stripCounts.indices.map { dataStart + p * plan.planeBytes + $0 * plan.rowsPerStrip * plan.rowBytes }
+            let next = p + 1 < directories.count ? ifdOffsets[p + 1] : 0
+            header += withOffsets(d, offsets).serialise(at: ifdOffsets[p], next: next)
+            if header.count >= 1 << 20 {
+                try output.write(header)
+                header.removeAll(keepingCapacity: true)
+            }
+        }
+        header += [UInt8](repeating: 0, count: dataStart - position)
+        try output.write(header)
+        try output.write(pixels)
+    }
+
+    /// The same directory with the real strip offsets (same sizes, so the layout does not change).
+    private func withOffsets(_ ifd: TIFFDirectoryWriter, _ offsets: [Int]) -> TIFFDirectoryWriter {
+        var final = TIFFDirectoryWriter(bigTIFF: plan.bigTIFF)
+        for e in ifd.entries {
+            final.add(e.tag, e.tag == TIFFTag.stripOffsets ? ifd.offsets(offsets) : e.value)
+        }
+        return final
+    }
+
+    /// The IFD of page `page` with placeholder strip offsets.
+    private func directory(_ page: Int, counts: [Int]) -> TIFFDirectoryWriter {
+        var ifd = TIFFDirectoryWriter(bigTIFF: plan.bigTIFF)
         func dimension(_ v: Int) -> TIFFDirectoryWriter.Value { v < 65536 ? .shorts([UInt16(v)]) : .longs([UInt32(v)]) }
         ifd.add(TIFFTag.newSubfileType, .longs([0]))
         ifd.add(TIFFTag.imageWidth, dimension(plan.width))
@@ -307,32 +375,7 @@ struct TIFFPageWriter {
         if plan.samples == 4 { ifd.add(TIFFTag.extraSamples, .shorts([2])) }
         let format: UInt16 = plan.dtype.isFloatingPoint ? 3 : plan.dtype.isSignedInteger ? 2 : 1
         ifd.add(TIFFTag.sampleFormat, .shorts(Array(repeating: format, count: plan.samples)))
-
-        let ifdOffset = output.position
-        let dataStart = ifdOffset + ifd.byteCount
-        var offsets: [Int] = []
-        var position = dataStart
-        for c in counts {
-            offsets.append(position)
-            position += c
-        }
-        if position & 1 == 1 { position += 1 }  // next IFD on a word boundary
-        let last = page == plan.planes - 1
-        if !plan.bigTIFF && position > Int(UInt32.max) {
-            throw ScopeKitError.processing("TIFF passed 4 GB without BigTIFF", file: output.url.path)
-        }
-        // Replace the placeholder offsets (same size, so the layout is unchanged).
-        var final = TIFFDirectoryWriter(bigTIFF: plan.bigTIFF)
-        for e in ifd.entries {
-            final.add(e.tag, e.tag == TIFFTag.stripOffsets ? ifd.offsets(offsets) : e.value)
-        }
-        try output.write(final.serialise(at: ifdOffset, next: last ? 0 : position))
-        if plan.deflate {
-            for k in 0..<plan.stripsPerPlane { try compressed[base + k].withUnsafeBytes { try output.write($0) } }
-        } else {
-            for s in strips { try output.write(s) }
-        }
-        if output.position & 1 == 1 { try output.write([0]) }
+        return ifd
     }
 
     /// A positive rational approximation (numerator, denominator) of `value`.

@@ -48,12 +48,12 @@ public enum Convolution {
             fa.imaginary.withUnsafeMutableBufferPointer { ai in
                 fb.real.withUnsafeBufferPointer { br in
                     fb.imaginary.withUnsafeBufferPointer { bi in
-                        let ar = UncheckedPointer(ar.baseAddress!), ai = UncheckedPointer(ai.baseAddress!)
+                        let ar = UncheckedSendable(ar.baseAddress!), ai = UncheckedSendable(ai.baseAddress!)
                         Parallel.forEachChunk(0..<br.count, minimumChunk: 1 << 16) { range in
                             for k in range {
-                                let xr = ar.pointer[k], xi = ai.pointer[k], yr = br[k], yi = bi[k]
-                                ar.pointer[k] = xr * yr - xi * yi
-                                ai.pointer[k] = xr * yi + xi * yr
+                                let xr = ar.value[k], xi = ai.value[k], yr = br[k], yi = bi[k]
+                                ar.value[k] = xr * yr - xi * yi
+                                ai.value[k] = xr * yi + xi * yr
                             }
                         }
                     }
@@ -152,10 +152,4 @@ public enum Correlation {
         }
         return try Convolution.fftConvolve(a, flipped, mode: mode)
     }
-}
-
-/// A pointer handed to parallel loops that write disjoint elements.
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

@@ -125,14 +125,14 @@ struct PropertyTests {
         let lengths = [1, 2, 360, 97, 1009, 4096, 37, 625]
         let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: 64)
         defer { results.deallocate() }
-        let out = UncheckedPointer(results.baseAddress!)
+        let out = UncheckedSendable(results.baseAddress!)
         DispatchQueue.concurrentPerform(iterations: 64) { i in
             let n = lengths[i % lengths.count]
             var re = [Double](repeating: 0, count: n), im = re
             re[0] = 1
             FFTPlan<Double>.shared(count: n).forward(real: &re, imaginary: &im)
             // The transform of a unit impulse is all ones.
-            out.pointer[i] = re.reduce(0) { $0 + abs($1 - 1) } + im.reduce(0) { $0 + abs($1) }
+            out.value[i] = re.reduce(0) { $0 + abs($1 - 1) } + im.reduce(0) { $0 + abs($1) }
         }
         #expect(results.allSatisfy { $0 < 1e-9 })
     }

@@ -4,63 +4,83 @@ import Glibc
 import Darwin
 #endif
 
-/// Raw allocation for array buffers: 64-byte aligned (SIMD-friendly), and 2 MiB aligned with transparent huge
-/// pages requested for buffers of 4 MiB or more, which makes first-touch page faults of large images (a
-/// file read straight into a new array) several times cheaper on Linux.
+/// Raw, zero-filled memory for array buffers.
+///
+/// Small buffers come from `calloc` (64-byte aligned by `posix_memalign` + `memset`); buffers of 4 MiB or more
+/// are anonymous memory maps, which the kernel hands out already zeroed (no extra pass), aligned to 2 MiB with
+/// transparent huge pages requested — first-touch page faults of a large image read straight into a new array
+/// then cost several times less on Linux.
 @usableFromInline
 enum ArrayMemory {
     @usableFromInline static let hugeThreshold = 4 << 20
     @usableFromInline static let hugeAlignment = 2 << 20
 
+    /// A zero-filled block of at least `bytes` bytes; `mappedBytes` is non-zero for memory maps.
     @usableFromInline
-    static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        let large = bytes >= hugeThreshold
+    static func allocateZeroed(bytes: Int) -> (base: UnsafeMutableRawPointer, pointer: UnsafeMutableRawPointer,
+                                              mappedBytes: Int) {
+        #if os(Linux)
+        if bytes >= hugeThreshold {
+            let length = bytes + hugeAlignment
+            let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let base, base != MAP_FAILED {
+                let address = (Int(bitPattern: base) + hugeAlignment - 1) / hugeAlignment * hugeAlignment
+                let aligned = UnsafeMutableRawPointer(bitPattern: address)!
+                _ = madvise(aligned, bytes, 14 /* MADV_HUGEPAGE */)
+                return (base, aligned, length)
+            }
+        }
+        #endif
         var raw: UnsafeMutableRawPointer?
-        let alignment = large ? hugeAlignment : 64
-        let size = large ? (bytes + hugeAlignment - 1) / hugeAlignment * hugeAlignment : bytes
-        guard posix_memalign(&raw, alignment, size) == 0, let p = raw else {
+        guard posix_memalign(&raw, 64, Swift.max(bytes, 1)) == 0, let p = raw else {
             fatalError("ScopeKit: cannot allocate \(bytes) bytes")
         }
-        #if os(Linux)
-        if large { _ = madvise(p, size, 14 /* MADV_HUGEPAGE */) }
-        #endif
-        return p
+        memset(p, 0, bytes)
+        return (p, p, 0)
     }
 
     @usableFromInline
-    static func free(_ p: UnsafeMutableRawPointer) {
-        #if canImport(Glibc)
-        Glibc.free(p)
-        #elseif canImport(Darwin)
-        Darwin.free(p)
+    static func release(base: UnsafeMutableRawPointer, mappedBytes: Int) {
+        #if os(Linux)
+        if mappedBytes > 0 {
+            munmap(base, mappedBytes)
+            return
+        }
         #endif
+        free(base)
     }
 }
 
 /// The heap buffer behind one or more ``NDArray`` values.
 ///
-/// One allocation, never resized. Arrays that share a buffer (copies, frame views) copy on their first write
-/// when the buffer is not uniquely referenced.
+/// One zero-filled allocation, never resized. Arrays that share a buffer (copies, frame views) copy on their
+/// first write when the buffer is not uniquely referenced.
 @usableFromInline
 final class ArrayBuffer<Element: ArrayElement>: @unchecked Sendable {
     @usableFromInline let pointer: UnsafeMutablePointer<Element>
     @usableFromInline let count: Int
+    @usableFromInline let base: UnsafeMutableRawPointer
+    @usableFromInline let mappedBytes: Int
 
+    /// A buffer of `count` elements whose bytes are all zero (every element type is trivial, so zero bytes are
+    /// valid values: 0, false, +0.0).
     @usableFromInline
-    init(uninitializedCount count: Int) {
+    init(zeroedCount count: Int) {
         self.count = count
-        pointer = ArrayMemory.allocate(bytes: Swift.max(count, 1) * MemoryLayout<Element>.stride)
-            .bindMemory(to: Element.self, capacity: Swift.max(count, 1))
+        let block = ArrayMemory.allocateZeroed(bytes: count * MemoryLayout<Element>.stride)
+        base = block.base
+        mappedBytes = block.mappedBytes
+        pointer = block.pointer.bindMemory(to: Element.self, capacity: Swift.max(count, 1))
     }
 
     @usableFromInline
     convenience init(repeating value: Element, count: Int) {
-        self.init(uninitializedCount: count)
-        pointer.initialize(repeating: value, count: count)
+        self.init(zeroedCount: count)
+        pointer.update(repeating: value, count: count)
     }
 
     deinit {
-        ArrayMemory.free(UnsafeMutableRawPointer(pointer))
+        ArrayMemory.release(base: base, mappedBytes: mappedBytes)
     }
 }
 
@@ -125,8 +145,8 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
     public init<C: Collection>(_ elements: C, shape: [Int]) where C.Element == Element {
         let n = NDArray.elementCount(shape)
         precondition(elements.count == n, "NDArray: \(elements.count) elements for shape \(shape)")
-        buffer = ArrayBuffer(uninitializedCount: n)
-        _ = UnsafeMutableBufferPointer(start: buffer.pointer, count: n).initialize(from: elements)
+        buffer = ArrayBuffer(zeroedCount: n)
+        _ = UnsafeMutableBufferPointer(start: buffer.pointer, count: n).update(fromContentsOf: elements)
         start = 0
         self.shape = shape
         count = n
@@ -136,17 +156,16 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
 
     /// Creates an array whose elements are written once by `initializer`.
     ///
-    /// The buffer passed to `initializer` is uninitialised memory for trivial element types; the closure must
-    /// write every element. This is the allocation-free way to fill a new array from a file or a kernel.
+    /// The buffer passed to `initializer` starts zero-filled (large buffers come zeroed from the kernel at no
+    /// extra cost), so elements the closure leaves alone are 0. This is the copy-free way to fill a new array
+    /// from a file or a kernel.
     ///
     /// - Complexity: O(count) for the allocation plus whatever `initializer` does.
     @inlinable
     public init(unsafeUninitializedShape shape: [Int],
                 initializingWith initializer: (UnsafeMutableBufferPointer<Element>) throws -> Void) rethrows {
         let n = NDArray.elementCount(shape)
-        // Every element type is trivial (plain bits, no references), so the buffer may hold arbitrary bits
-        // until the closure writes it, and nothing needs deinitialising if the closure throws.
-        let b = ArrayBuffer<Element>(uninitializedCount: n)
+        let b = ArrayBuffer<Element>(zeroedCount: n)
         try initializer(UnsafeMutableBufferPointer(start: b.pointer, count: n))
         self.init(buffer: b, start: 0, shape: shape, count: n, calibration: Calibration(rank: shape.count),
                   metadata: Metadata())
@@ -201,8 +220,8 @@ public struct NDArray<Element: ArrayElement>: @unchecked Sendable {
     @inlinable
     public mutating func makeUnique() {
         if isKnownUniquelyReferenced(&buffer) && start == 0 && buffer.count == count { return }
-        let b = ArrayBuffer<Element>(uninitializedCount: count)
-        b.pointer.initialize(from: buffer.pointer + start, count: count)
+        let b = ArrayBuffer<Element>(zeroedCount: count)
+        b.pointer.update(from: buffer.pointer + start, count: count)
         buffer = b
         start = 0
     }

@@ -47,10 +47,8 @@ enum TIFFCalibration {
             if let finterval = ij.finterval { set("t", scale: finterval, unit: "s") }
         }
         if let ome = series.ome {
-            for (size, unit, axis) in [(ome.physicalSizeX, ome.physicalSizeXUnit, "x"),
-                                       (ome.physicalSizeY, ome.physicalSizeYUnit, "y"),
-                                       (ome.physicalSizeZ, ome.physicalSizeZUnit, "z")] {
-                if let size { set(axis, scale: size, unit: normalizedUnit(unit ?? "µm")) }
+            for (size, axis) in [(ome.physicalSizeX, "x"), (ome.physicalSizeY, "y"), (ome.physicalSizeZ, "z")] {
+                if let size { set(axis, scale: size.value, unit: normalizedUnit(size.unit)) }
             }
         }
         return calibration

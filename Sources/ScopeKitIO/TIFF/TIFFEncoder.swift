@@ -136,9 +136,10 @@ struct TIFFWritePlan {
             let ax = letters + "YX" + (rgb ? "S" : "")
             var omeCalibration = Calibration(axes: axes)
             omeCalibration.intensity = calibration.intensity
-            description = OMEMetadata.xml(shape: shape, dtype: dtype, axes: ax, calibration: omeCalibration)
+            description = try OMEMetadata.xml(shape: shape, axes: ax, dtype: dtype, calibration: omeCalibration)
         } else if imageJ, let roles = TIFFWritePlan.imageJAxes(leadingNames, count: leading.count) {
-            var ij = ImageJMetadata(images: planes)
+            var ij = ImageJMetadata()
+            ij.images = planes
             for (role, n) in zip(roles, leading) {
                 switch role {
                 case "t": ij.frames = n
@@ -243,7 +244,7 @@ struct TIFFPageWriter {
         var results = [[UInt8]](repeating: [], count: count)
         let errors = ErrorSlot()
         results.withUnsafeMutableBufferPointer { out in
-            let target = UncheckedPointer(out.baseAddress)
+            let target = UncheckedSendable(out.baseAddress)
             Parallel.forEach(0..<count) { k in
                 let strip = stripRange(pixels, page: pages.lowerBound + k / perPlane, strip: k % perPlane)
                 do {
@@ -268,7 +269,7 @@ struct TIFFPageWriter {
                         packed = try Zlib.compress(UnsafeRawBufferPointer(rebasing: copy[0..<strip.count]),
                                                    level: plan.level)
                     }
-                    (target.pointer! + k).pointee = packed
+                    (target.value! + k).pointee = packed
                 } catch {
                     errors.set(error, index: k)
                 }

@@ -69,12 +69,12 @@ final class TIFFImageFile: ImageFile, @unchecked Sendable {
         let count = info.planeCount
         let planeBytes = info.planeShape.reduce(1, *) * info.dtype.byteCount
         var result = try TIFFImageFile.makeArray(dtype: info.dtype, shape: info.shape) { raw in
-            let base = UncheckedPointer(raw.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            let base = UncheckedSendable(raw.baseAddress?.assumingMemoryBound(to: UInt8.self))
             let errors = ErrorSlot()
             let single = count == 1
             Parallel.forEach(0..<count) { k in
                 guard !errors.isSet else { return }
-                let slice = UnsafeMutableRawBufferPointer(start: base.pointer.map { $0 + k * planeBytes },
+                let slice = UnsafeMutableRawBufferPointer(start: base.value.map { $0 + k * planeBytes },
                                                           count: planeBytes)
                 do { try self.decodePlane(k, into: slice, parallel: single) } catch { errors.set(error, index: k) }
             }

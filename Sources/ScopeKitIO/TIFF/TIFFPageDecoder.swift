@@ -45,11 +45,11 @@ enum TIFFPageDecoder {
         let planeBytes = rowBytes * page.height
         let segmentCount = page.segmentOffsets.count
         let compressed = page.compressionCode != 1
-        let target = UncheckedPointer(base.assumingMemoryBound(to: UInt8.self))
+        let target = UncheckedSendable(base.assumingMemoryBound(to: UInt8.self))
         let errors = ErrorSlot()
 
         func decodeOne(_ k: Int) throws {
-            let base = UnsafeMutableRawPointer(target.pointer!)
+            let base = UnsafeMutableRawPointer(target.value)
             if page.isTiled {
                 let across = (page.width + page.tileWidth - 1) / page.tileWidth
                 let down = (page.height + page.tileLength - 1) / page.tileLength

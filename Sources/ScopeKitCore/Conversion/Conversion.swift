@@ -73,7 +73,7 @@ func _rescaleAffineMap<T: ArrayElement>(src: UnsafeBufferPointer<T>, policy: Con
     if policy == .rescaleData {
         let (lo, hi) = _finiteExtrema(src) ?? (0, 0)
         let m = _rescaleDataMap(lo: lo, hi: hi, to: d)
-        return m.a == 0 ? nil : m
+        return m.a == 0 ? nil : m  // the same map as the kernel's (x − lo)·span/width + bottom, up to rounding
     }
     return _rescaleRangeMap(from: s, to: d)
 }

@@ -309,7 +309,7 @@ func _rescaleDataMap(lo: Double, hi: Double, to d: DType) -> (a: Double, b: Doub
     return (a, tlo - a * lo)
 }
 
-/// Converts under ``ConversionPolicy/rescaleData``.
+/// Converts under ``ConversionPolicy/rescaleData``: `y = (x − lo) · (top − bottom) / (hi − lo) + bottom`.
 @inlinable
 func _convertRescalingData<T: ArrayElement, U: ArrayElement>(_ src: UnsafeBufferPointer<T>,
                                                             _ dst: UnsafeMutableBufferPointer<U>) {
@@ -320,19 +320,22 @@ func _convertRescalingData<T: ArrayElement, U: ArrayElement>(_ src: UnsafeBuffer
         _mapElements(src, dst) { _fromInt64($0.doubleValue > mid ? 1 : 0) }
         return
     }
-    let (a, b) = _rescaleDataMap(lo: lo, hi: hi, to: d)
+    let (bottom, top): (Double, Double)
+    if let r = d._int64Range { (bottom, top) = (Double(r.lo), Double(r.hi)) } else { (bottom, top) = (0, 1) }
+    let span = top - bottom, width = hi - lo
+    // Constant data: every finite value maps to the bottom of the range (NaN stays NaN).
+    let scaled: (Double) -> Double = width > 0 ? { ($0 - lo) * span / width + bottom } : { $0 == $0 ? bottom : $0 }
     if let (ilo, ihi) = d._int64Range {
-        let dlo = Double(ilo), dhi = Double(ihi)
         _mapElements(src, dst) { x in
-            let y = x.doubleValue * a + b
+            let y = scaled(x.doubleValue)
             if y != y { return _fromInt64(0) }
-            if y <= dlo { return _fromInt64(ilo) }
-            if y >= dhi { return _fromInt64(ihi) }
+            if y <= bottom { return _fromInt64(ilo) }
+            if y >= top { return _fromInt64(ihi) }
             return _fromInt64(Int64(_roundEven(y)))
         }
     } else if d == .float64 {
-        _mapElements(src, dst) { U(unchecked: $0.doubleValue * a + b) }
+        _mapElements(src, dst) { U(unchecked: scaled($0.doubleValue)) }
     } else {
-        _mapElements(src, dst) { _fromFloat(Float($0.doubleValue * a + b)) }
+        _mapElements(src, dst) { _fromFloat(Float(scaled($0.doubleValue))) }
     }
 }

@@ -81,19 +81,25 @@ func _linspaceEdges<E: BinaryFloatingPoint>(_ first: E, _ last: E, bins: Int) ->
     return edges
 }
 
-/// The outer edges numpy uses: the range, or the data extrema (±0.5 when equal, [0, 1] when empty).
+/// The edges numpy uses: `linspace` of the range in float64, rounded to `E` (numpy's Python-float range),
+/// or of the data extrema in `E` itself (±0.5 when equal, [0, 1] when no value is used).
 @inlinable
-func _histogramOuterEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
-    _ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?, range: ClosedRange<Double>?, edgeType: E.Type
-) throws -> (E, E) {
-    var first: E, last: E
+func _histogramEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
+    _ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?, bins: Int, range: ClosedRange<Double>?, edgeType: E.Type
+) throws -> [E] {
     if let range {
         guard range.lowerBound.isFinite && range.upperBound.isFinite else {
             throw ScopeKitError.usage("histogram range \(range) is not finite")
         }
-        first = E(range.lowerBound)
-        last = E(range.upperBound)
-    } else if let (lo, hi) = _extrema(p, m) {
+        var first = range.lowerBound, last = range.upperBound
+        if first == last {
+            first -= 0.5
+            last += 0.5
+        }
+        return _linspaceEdges(first, last, bins: bins).map { E($0) }
+    }
+    var first: E, last: E
+    if let (lo, hi) = _extrema(p, m) {
         first = E(lo.doubleValue)
         last = E(hi.doubleValue)
         guard first.isFinite && last.isFinite else {
@@ -107,7 +113,7 @@ func _histogramOuterEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
         first -= 0.5
         last += 0.5
     }
-    return (first, last)
+    return _linspaceEdges(first, last, bins: bins)
 }
 
 /// The bin of `x` among `edges` (numpy's rule), or `nil` when `x` is outside or NaN.
@@ -129,8 +135,8 @@ func _histogramCounts<T: RealArrayElement, E: BinaryFloatingPoint>(
     _ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?, bins: Int, range: ClosedRange<Double>?,
     edgeType: E.Type
 ) throws -> (edges: [E], counts: [Int]) {
-    let (first, last) = try _histogramOuterEdges(p, m, range: range, edgeType: E.self)
-    let edges = _linspaceEdges(first, last, bins: bins)
+    let edges = try _histogramEdges(p, m, bins: bins, range: range, edgeType: E.self)
+    let first = edges[0], last = edges[bins]
     for i in 0..<bins where !(edges[i] < edges[i + 1]) {
         throw ScopeKitError.usage("too many bins (\(bins)) for the range [\(first), \(last)]")
     }

@@ -1,16 +1,74 @@
-// Introselect: order statistics in O(n) without sorting.
+import RealModule
+
+// Order statistics in O(n) without sorting.
 //
-// Quickselect with a median-of-three pivot and Hoare partitioning; when the partitions stop shrinking fast
-// enough (more than ~2·log2(n) rounds), the pivot becomes the median of medians of five, which bounds the
-// worst case to O(n) like numpy's `introselect`. Elements must not contain NaN (callers gather non-NaN
-// values first).
+// Large ranges use Floyd and Rivest's SELECT (1975): the pivot is chosen by recursively selecting in a
+// small sample around the expected position, so about n + min(k, n − k) comparisons suffice on average.
+// Below that, and whenever the range stops shrinking fast enough, an introselect takes over: quickselect
+// with a median-of-three pivot and Hoare partitioning, falling back to a median-of-medians-of-five pivot
+// after ~2·log2(n) rounds, which bounds the worst case to O(n) like numpy's `introselect`. Elements must not
+// contain NaN (callers gather non-NaN values first).
 
 /// Reorders `a[lo...hi]` so that `a[k]` is the value a full sort would put there, everything in
 /// `a[lo..<k]` is ≤ it and everything in `a[(k+1)...hi]` is ≥ it.
 ///
-/// - Complexity: O(hi − lo) expected and worst case.
+/// - Complexity: O(hi − lo) expected (Floyd–Rivest) and worst case (introselect fallback).
 @inlinable
 func _select<T: Comparable>(_ a: UnsafeMutablePointer<T>, _ lo: Int, _ hi: Int, _ k: Int) {
+    var budget = 2 * (Int.bitWidth - (hi - lo + 1).leadingZeroBitCount) + 4
+    _floydRivestSelect(a, lo, hi, k, &budget)
+}
+
+/// Floyd–Rivest SELECT on `a[left...right]`; hands over to introselect for small ranges or when `budget`
+/// (rounds that may fail to shrink the range) runs out.
+@inlinable
+func _floydRivestSelect<T: Comparable>(_ a: UnsafeMutablePointer<T>, _ left: Int, _ right: Int, _ k: Int,
+                                       _ budget: inout Int) {
+    var left = left, right = right
+    while right - left > 600 {
+        if budget <= 0 {
+            _introselect(a, left, right, k)
+            return
+        }
+        budget -= 1
+        // Select in a sample around k's expected position so that a[k] is a pivot close to the target.
+        let n = Double(right - left + 1)
+        let i = Double(k - left + 1)
+        let z = Double.log(n)
+        let s = 0.5 * Double.exp(2 * z / 3)
+        let sd = 0.5 * (z * s * (n - s) / n).squareRoot() * (i - n / 2 < 0 ? -1 : 1)
+        let newLeft = Swift.max(left, Int(Double(k) - i * s / n + sd))
+        let newRight = Swift.min(right, Int(Double(k) + (n - i) * s / n + sd))
+        _floydRivestSelect(a, newLeft, newRight, k, &budget)
+        // Partition a[left...right] around t = a[k].
+        let t = a[k]
+        var p = left, q = right
+        _exchange(a, left, k)
+        if t < a[right] { _exchange(a, right, left) }
+        while p < q {
+            _exchange(a, p, q)
+            p += 1
+            q -= 1
+            while a[p] < t { p += 1 }
+            while t < a[q] { q -= 1 }
+        }
+        if a[left] == t {
+            _exchange(a, left, q)
+        } else {
+            q += 1
+            _exchange(a, q, right)
+        }
+        // Now a[left..<q] ≤ t = a[q] ≤ a[(q+1)...right].
+        if q <= k { left = q + 1 }
+        if k <= q { right = q - 1 }
+        if left > right { return }
+    }
+    _introselect(a, left, right, k)
+}
+
+/// Introselect on `a[lo...hi]` (see ``_select``).
+@inlinable
+func _introselect<T: Comparable>(_ a: UnsafeMutablePointer<T>, _ lo: Int, _ hi: Int, _ k: Int) {
     var lo = lo, hi = hi
     var budget = 2 * (Int.bitWidth - (hi - lo + 1).leadingZeroBitCount) + 4
     while hi - lo > 16 {
@@ -79,7 +137,7 @@ func _medianOfMediansIndex<T: Comparable>(_ a: UnsafeMutablePointer<T>, _ lo: In
         g += 5
     }
     let mid = lo + (store - 1 - lo) / 2
-    _select(a, lo, store - 1, mid)
+    _introselect(a, lo, store - 1, mid)
     return mid
 }
 

@@ -118,10 +118,61 @@ func _sum<T: ArrayElement>(_ p: UnsafeBufferPointer<T>, _ mask: UnsafePointer<Bo
                            block: { _blockSum(base, mask, $0, f) }, combine: { $0.adding($1) })
 }
 
+/// `Σ x` (or `Σ (x − center)²` when `squaredAbout` is set) over the non-NaN float32 elements of
+/// `p[range]`, in `Double` SIMD lanes: the vectorised form of `_blockSum` for unmasked float32 data.
+@inlinable
+func _blockSumFloat(_ p: UnsafePointer<Float>, _ range: Range<Int>, squaredAbout center: Double?) -> _SumAndCount {
+    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+    var n0 = SIMD4<Int64>(), n1 = SIMD4<Int64>(), n2 = SIMD4<Int64>(), n3 = SIMD4<Int64>()
+    let c = SIMD4<Double>(repeating: center ?? 0)
+    let square = center != nil
+    var i = range.lowerBound
+    let end = range.upperBound
+    @inline(__always) func lane(_ k: Int, _ acc: inout SIMD4<Double>, _ cnt: inout SIMD4<Int64>) {
+        let v = SIMD4<Double>(SIMD4<Float>(p[k], p[k + 1], p[k + 2], p[k + 3]))
+        let valid = v .== v
+        var t = v
+        if square { t = (v - c) * (v - c) }
+        acc += SIMD4<Double>(repeating: 0).replacing(with: t, where: valid)
+        cnt &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: valid)
+    }
+    while i + 16 <= end {
+        lane(i, &a0, &n0)
+        lane(i + 4, &a1, &n1)
+        lane(i + 8, &a2, &n2)
+        lane(i + 12, &a3, &n3)
+        i += 16
+    }
+    var tail = 0.0
+    var tailCount = 0
+    while i < end {
+        let v = Double(p[i])
+        if v == v {
+            tail += square ? (v - c[0]) * (v - c[0]) : v
+            tailCount += 1
+        }
+        i += 1
+    }
+    let acc = (a0 + a1) + (a2 + a3)
+    let cnt = (n0 &+ n1) &+ (n2 &+ n3)
+    return _SumAndCount(sum: ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail,
+                        count: Int(cnt[0] &+ cnt[1] &+ cnt[2] &+ cnt[3]) + tailCount)
+}
+
 /// The mean and the sum of squared deviations (two-pass algorithm, like numpy.var) of the used, non-NaN elements.
 @inlinable
 func _meanAndSquaredDeviations<T: ArrayElement>(_ p: UnsafeBufferPointer<T>,
                                                 _ mask: UnsafePointer<Bool>?) -> (mean: Double, ssd: Double, count: Int) {
+    if T.self == Float.self, mask == nil, let base = p.baseAddress, !p.isEmpty {
+        let f = UnsafeRawPointer(base).assumingMemoryBound(to: Float.self)
+        let first = Parallel.reduce(0..<p.count, blockSize: _statisticsBlock, initial: _SumAndCount(),
+                                    block: { _blockSumFloat(f, $0, squaredAbout: nil) }, combine: { $0.adding($1) })
+        guard first.count > 0 else { return (.nan, .nan, 0) }
+        let mean = first.total / Double(first.count)
+        let squares = Parallel.reduce(0..<p.count, blockSize: _statisticsBlock, initial: _SumAndCount(),
+                                      block: { _blockSumFloat(f, $0, squaredAbout: mean) }, combine: { $0.adding($1) })
+        return (mean, squares.total, first.count)
+    }
     let first = _sum(p, mask) { $0 }
     guard first.count > 0 else { return (.nan, .nan, 0) }
     let mean = first.total / Double(first.count)

@@ -50,10 +50,21 @@ let package = Package(
             name: "ScopeKitZSpacing",
             dependencies: ["ScopeKitCore", "ScopeKitIO"],
             swiftSettings: optimized),
+        // AFM/SPM levelling (NanoLocz, Gwyddion) and AFM file formats.
+        .target(
+            name: "ScopeKitLevelling",
+            dependencies: ["ScopeKitCore", "ScopeKitIO"],
+            swiftSettings: optimized),
+        // Flat-field (shading) correction: measured profiles, empty regions, the BaSiC model.
+        .target(
+            name: "ScopeKitFlatField",
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier"],
+            swiftSettings: optimized),
         // The public umbrella (`import ScopeKit`) and the demo jobs.
         .target(
             name: "ScopeKit",
-            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender", "ScopeKitZSpacing"],
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender", "ScopeKitZSpacing",
+                           "ScopeKitLevelling", "ScopeKitFlatField"],
             swiftSettings: optimized),
         // The command-line tool: a thin layer over the library.
         .executableTarget(
@@ -72,6 +83,8 @@ let package = Package(
         .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier"]),
         .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender"]),
         .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing"]),
+        .testTarget(name: "ScopeKitLevellingTests", dependencies: ["ScopeKitLevelling"]),
+        .testTarget(name: "ScopeKitFlatFieldTests", dependencies: ["ScopeKitFlatField"]),
         .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit"]),
     ]
 )

@@ -4,7 +4,7 @@ import ScopeKit
 // Usage: ScopeKitBenchmarks [--repeats N] [--threads N] [name-prefix ...]
 // Prints one JSON object per line: {"name": ..., "seconds": median, "threads": N}.
 // Each domain file contributes one array of benchmarks.
-let all: [Benchmark] = coreBenchmarks + ioBenchmarks + fourierBenchmarks + renderBenchmarks + zspacingBenchmarks + pngBenchmarks + npyBenchmarks
+let all: [Benchmark] = coreBenchmarks + ioBenchmarks + fourierBenchmarks + renderBenchmarks + zspacingBenchmarks + pngBenchmarks + npyBenchmarks + levellingBenchmarks + flatfieldBenchmarks
 
 var repeats = 5
 var filters: [String] = []

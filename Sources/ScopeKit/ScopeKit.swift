@@ -4,3 +4,5 @@
 @_exported import ScopeKitFourier
 @_exported import ScopeKitRender
 @_exported import ScopeKitZSpacing
+@_exported import ScopeKitLevelling
+@_exported import ScopeKitFlatField

@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// Flat-field benchmarks (see Harness.swift).
+let flatfieldBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import ScopeKit
+
+/// Levelling benchmarks (see Harness.swift).
+let levellingBenchmarks: [Benchmark] = []

@@ -87,7 +87,8 @@ public enum AFMFormats {
     }
 
     static var afmFormats: [AFMImageFormat] {
-        [ASDFormat.format]
+        [ASDFormat.format, IBWFormat.format, NanoscopeFormat.format, GWYFormat.format, JPKFormat.format,
+         WSxMFormat.format]
     }
 }
 

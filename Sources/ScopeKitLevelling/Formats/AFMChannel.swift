@@ -33,6 +33,7 @@ public struct AFMChannel: Sendable, Equatable {
     /// Other names that also select this channel, e.g. AFMReader's spelling (`"HeightTracee"` for an `.ibw`).
     public var aliases: [String]
 
+    /// Creates a channel description (readers fill these in; `label` defaults to `name`).
     public init(name: String, label: String? = nil, direction: AFMScanDirection? = nil, unit: String,
                 isHeight: Bool, shape: [Int], aliases: [String] = []) {
         self.name = name

@@ -35,7 +35,7 @@ public enum Levelling {
     ///
     /// - Parameter compatibility: how a column with too few used pixels is handled in the y stage
     ///   (`.corrected`: needs yOrder + 9 pixels, else left; `.pnanolocz`: needs yOrder + 1, else restored to
-    ///   the input; `.matlab`: NanoLocz's bug, row j restored instead of column j).
+    ///   the input; `.matlab`: needs yOrder + 9, else NanoLocz's bug: row j restored instead of column j).
     public static func line<T: LevellingScalar>(_ image: NDArray<T>, xOrder: Int = 1, yOrder: Int = 0,
                                                 compatibility: NanoLoczCompatibility = .corrected,
                                                 mask: Mask? = nil) throws -> NDArray<T> {

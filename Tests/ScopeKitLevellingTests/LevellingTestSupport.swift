@@ -49,7 +49,7 @@ struct SyntheticScene {
     var seed: UInt64 = 1
 
     /// Returns (data, background including row offsets, background-pixel flags).
-    func make(frames: Int = 1, rowOffsets: Bool = true, background: (Double, Double) -> Double)
+    func make(frames: Int = 1, rowOffsets: Bool = true, pit: Bool = true, background: (Double, Double) -> Double)
         -> (NDArray<Double>, NDArray<Double>, NDArray<Bool>) {
         var g = SeededGenerator(seed: seed)
         var data = [Double](), bg = [Double](), flat = [Bool]()
@@ -65,7 +65,7 @@ struct SyntheticScene {
                     let d2 = (x - 60) * (x - 60) + (y - 45) * (y - 45)
                     var feature = 0.0
                     if d1 < 36 { feature += 4 }
-                    if d2 < 25 { feature -= 3 }
+                    if pit && d2 < 25 { feature -= 3 }
                     let n = noise * (g.nextUniform() + g.nextUniform() + g.nextUniform() - 1.5) * 2
                     data.append(b + feature + n)
                     bg.append(b)

@@ -107,7 +107,7 @@ extension _Frame {
         if yOrder > 0 {
             let colsView = _Lines(self, alongColumns: true)
             let curve = lineB
-            let minimum = compatibility == .corrected ? yOrder + 9 : yOrder + 1
+            let minimum = compatibility == .pnanolocz ? yOrder + 1 : yOrder + 9
             for c in 0..<cols {
                 if _fitLine(colsView, c, degree: yOrder, minimumCount: minimum, curve: curve) {
                     for r in 0..<rows { z[r * cols + c] -= curve[r] }

@@ -24,6 +24,8 @@ final class _Frame {
     let lineE: UnsafeMutablePointer<Double>
     let flags: UnsafeMutablePointer<Bool>
     let labels: UnsafeMutablePointer<Int32>
+    /// Bucket counts for `_bucketMedian` (count/4 + 16).
+    let medianCounts: UnsafeMutablePointer<Int32>
     /// Frames where a fit could not be made (too few used pixels), as a count of skipped fits.
     var skippedFits = 0
     
@@ -44,17 +46,19 @@ final class _Frame {
         lineE = .allocate(capacity: lineLength)
         flags = .allocate(capacity: Swift.max(count, 1))
         labels = .allocate(capacity: Swift.max(count, 1))
+        medianCounts = .allocate(capacity: Swift.max(count, lineLength) / 4 + 16)
     }
 
     deinit {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
-        flags.deallocate(); labels.deallocate()
+        flags.deallocate(); labels.deallocate(); medianCounts.deallocate()
     }
 
-    /// Whether pixel `i` takes part in fits.
+    /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
+    /// no mutable class property).
     @inline(__always)
-    func isUsed(_ i: Int) -> Bool { (!hasMask || used[i]) && z[i].isFinite }
+    func isUsed(_ i: Int) -> Bool { used[i] && z[i].isFinite }
 
     /// Drops the computed mask (back to the caller's base mask, if any).
     func resetMask() {
@@ -62,13 +66,18 @@ final class _Frame {
             used.update(from: baseMask, count: count)
             hasMask = true
         } else {
+            used.update(repeating: true, count: count)
             hasMask = false
         }
     }
 
     /// Sets the mask from `keep(z)` for every pixel, intersected with the base mask.
     func setMask(_ keep: (Double) -> Bool) {
-        for i in 0..<count { used[i] = keep(z[i]) && (!hasBaseMask || baseMask[i]) }
+        if hasBaseMask {
+            for i in 0..<count { used[i] = keep(z[i]) && baseMask[i] }
+        } else {
+            for i in 0..<count { used[i] = keep(z[i]) }
+        }
         hasMask = true
     }
 

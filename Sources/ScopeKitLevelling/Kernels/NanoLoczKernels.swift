@@ -130,7 +130,7 @@ extension _Frame {
     func medianLine(alongColumns: Bool, strength: Double, minimumCount: Int = 10) {
         let n = gatherUsed(into: frameA)
         guard n > 0 else { skippedFits += 1; return }
-        let background = _median(frameA, n)
+        let background = _bucketMedian(frameA, n, counts: medianCounts)
         let lines = _Lines(self, alongColumns: alongColumns)
         let buf = lineA
         for l in 0..<lines.lineCount {
@@ -140,7 +140,7 @@ extension _Frame {
                 if isUsed(i) { buf[m] = z[i]; m += 1 }
             }
             guard m > minimumCount else { continue }
-            let shift = strength * _median(buf, m) - background
+            let shift = strength * _bucketMedian(buf, m, counts: medianCounts) - background
             for k in 0..<lines.length { z[lines.index(l, k)] -= shift }
         }
     }
@@ -217,10 +217,13 @@ extension _Frame {
         let ratio = sx == 0 ? (sy == 0 ? 0 : .infinity) : sy / sx
         guard ratio.isFinite || ratio == .infinity else { return }
         for g in gates where ratio > g.factor {
-            let saved = hasMask
-            hasMask = false
+            // unmasked: swap in an all-true mask for the call
+            let saved = UnsafeMutablePointer<Bool>.allocate(capacity: count)
+            defer { saved.deallocate() }
+            saved.update(from: used, count: count)
+            used.update(repeating: true, count: count)
             medianLine(alongColumns: false, strength: g.strength)
-            hasMask = saved
+            used.update(from: saved, count: count)
             return
         }
     }

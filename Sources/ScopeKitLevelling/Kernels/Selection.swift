@@ -54,3 +54,42 @@ func _quantile(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ q: Double) -> Doub
     let upper = _minimum(a, from: k + 1, n)
     return lower + (upper - lower) * frac
 }
+
+/// numpy's median of `a[0..<n]` by bucketing: min/max, counts in ~n/4 equal-width bins (monotone in the
+/// value, so ranks are preserved), then quickselect among the few values of the bins holding the middle
+/// ranks. Exact (same value as ``_median``), O(n) with few branch mispredictions. `counts` holds
+/// ≥ n/4 + 2 Int32. Reorders `a`.
+func _bucketMedian(_ a: UnsafeMutablePointer<Double>, _ n: Int, counts: UnsafeMutablePointer<Int32>) -> Double {
+    if n < 64 { return _median(a, n) }
+    var lo = a[0], hi = a[0]
+    for i in 1..<n { let v = a[i]; lo = v < lo ? v : lo; hi = v > hi ? v : hi }
+    if lo == hi { return lo }
+    let bins = n / 4
+    let scale = Double(bins) / (hi - lo)
+    counts.update(repeating: 0, count: bins)
+    @inline(__always) func bin(_ v: Double) -> Int { Swift.min(Int((v - lo) * scale), bins - 1) }
+    for i in 0..<n { counts[bin(a[i])] += 1 }
+    let kHigh = n / 2, kLow = n % 2 == 1 ? kHigh : kHigh - 1
+    var below = 0, b = 0
+    while below + Int(counts[b]) <= kLow { below += Int(counts[b]); b += 1 }
+    var lastBin = b, through = below + Int(counts[b])
+    while through <= kHigh { lastBin += 1; through += Int(counts[lastBin]) }
+    let first = b
+    var m = 0
+    for i in 0..<n {
+        let k = bin(a[i])
+        if k >= first && k <= lastBin { a[m] = a[i]; m += 1 }
+    }
+    let upper = _select(a, m, kHigh - below)
+    if kLow == kHigh { return upper }
+    // after the select, a[0..<(kHigh − below)] hold the smaller values; the lower middle is their maximum
+    return (_maxBelow(a, kHigh - below) + upper) / 2
+}
+
+/// The largest of `a[0..<k]` (k ≥ 1).
+@inline(__always)
+func _maxBelow(_ a: UnsafeMutablePointer<Double>, _ k: Int) -> Double {
+    var m = a[0]
+    for i in 0..<k where a[i] > m { m = a[i] }
+    return m
+}

@@ -93,12 +93,8 @@ extension _Frame {
 
     /// Inverts the current mask (no mask → nothing is used).
     func invertMask() {
-        if hasMask {
-            for i in 0..<count { used[i] = !used[i] }
-        } else {
-            for i in 0..<count { used[i] = false }
-            hasMask = true
-        }
+        for i in 0..<count { used[i] = !used[i] }
+        hasMask = true
     }
 
     /// Grows (`grow`) or shrinks the excluded set by a (2p+1)² square (separable min/max on `used`).

@@ -1,0 +1,117 @@
+/// One frame in Float64 with its current mask and scratch memory: what every levelling kernel works on.
+///
+/// `z` is row-major `rows × cols`. A pixel is *used* when `used[i]` (or no mask) and `z[i]` is finite —
+/// NanoLocz's `mask .* img` with `omitnan`. Kernels never allocate per pixel or per line.
+final class _Frame {
+    let rows: Int
+    let cols: Int
+    let count: Int
+    let z: UnsafeMutablePointer<Double>
+    /// The current mask (true = used); `hasMask == false` means every pixel is used.
+    let used: UnsafeMutablePointer<Bool>
+    var hasMask = false
+    /// A caller's fixed mask, intersected with every computed mask.
+    let baseMask: UnsafeMutablePointer<Bool>
+    var hasBaseMask = false
+    /// Scratch: two frame-sized buffers and four line buffers of `4·max(rows, cols) + 8`.
+    let frameA: UnsafeMutablePointer<Double>
+    let frameB: UnsafeMutablePointer<Double>
+    let lineLength: Int
+    let lineA: UnsafeMutablePointer<Double>
+    let lineB: UnsafeMutablePointer<Double>
+    let lineC: UnsafeMutablePointer<Double>
+    let lineD: UnsafeMutablePointer<Double>
+    let lineE: UnsafeMutablePointer<Double>
+    let flags: UnsafeMutablePointer<Bool>
+    let labels: UnsafeMutablePointer<Int32>
+    /// Bucket counts for `_bucketMedian` (count/4 + 16).
+    let medianCounts: UnsafeMutablePointer<Int32>
+    /// Frames where a fit could not be made (too few used pixels), as a count of skipped fits.
+    var skippedFits = 0
+    
+    init(rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
+        count = rows * cols
+        z = .allocate(capacity: Swift.max(count, 1))
+        used = .allocate(capacity: Swift.max(count, 1))
+        baseMask = .allocate(capacity: Swift.max(count, 1))
+        frameA = .allocate(capacity: Swift.max(count, 1))
+        frameB = .allocate(capacity: Swift.max(count, 1))
+        lineLength = 4 * Swift.max(rows, cols) + 8
+        lineA = .allocate(capacity: lineLength)
+        lineB = .allocate(capacity: lineLength)
+        lineC = .allocate(capacity: lineLength)
+        lineD = .allocate(capacity: lineLength)
+        lineE = .allocate(capacity: lineLength)
+        flags = .allocate(capacity: Swift.max(count, 1))
+        labels = .allocate(capacity: Swift.max(count, 1))
+        medianCounts = .allocate(capacity: Swift.max(count, lineLength) / 4 + 16)
+    }
+
+    deinit {
+        z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
+        lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
+        flags.deallocate(); labels.deallocate(); medianCounts.deallocate()
+    }
+
+    /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
+    /// no mutable class property).
+    @inline(__always)
+    func isUsed(_ i: Int) -> Bool { used[i] && z[i].isFinite }
+
+    /// Drops the computed mask (back to the caller's base mask, if any).
+    func resetMask() {
+        if hasBaseMask {
+            used.update(from: baseMask, count: count)
+            hasMask = true
+        } else {
+            used.update(repeating: true, count: count)
+            hasMask = false
+        }
+    }
+
+    /// Sets the mask from `keep(z)` for every pixel, intersected with the base mask.
+    func setMask(_ keep: (Double) -> Bool) {
+        if hasBaseMask {
+            for i in 0..<count { used[i] = keep(z[i]) && baseMask[i] }
+        } else {
+            for i in 0..<count { used[i] = keep(z[i]) }
+        }
+        hasMask = true
+    }
+
+    /// The number of used pixels.
+    func usedCount() -> Int {
+        var n = 0
+        for i in 0..<count where isUsed(i) { n += 1 }
+        return n
+    }
+
+    /// Copies the used values into `dst` and returns how many there are.
+    func gatherUsed(into dst: UnsafeMutablePointer<Double>) -> Int {
+        var n = 0
+        for i in 0..<count where isUsed(i) { dst[n] = z[i]; n += 1 }
+        return n
+    }
+}
+
+/// A view of a frame as lines: rows (x direction) or columns (y direction).
+struct _Lines {
+    let lineCount: Int
+    let length: Int
+    let lineStride: Int
+    let step: Int
+    
+    init(_ f: _Frame, alongColumns: Bool) {
+        if alongColumns {
+            lineCount = f.cols; length = f.rows; lineStride = 1; step = f.cols
+        } else {
+            lineCount = f.rows; length = f.cols; lineStride = f.cols; step = 1
+        }
+    }
+
+    /// The flat index of element `k` of line `l`.
+    @inline(__always)
+    func index(_ l: Int, _ k: Int) -> Int { l * lineStride + k * step }
+}

@@ -1,0 +1,173 @@
+import ScopeKitCore
+
+extension _Frame {
+    /// numpy `histogram(values, bins)` of `v[0..<n]` (edges `linspace(min, max, bins+1)`, last bin closed).
+    func _histogram(_ v: UnsafeMutablePointer<Double>, _ n: Int, bins: Int,
+                    range: (Double, Double)? = nil) -> Histogram {
+        var lo = range?.0 ?? .infinity, hi = range?.1 ?? -.infinity
+        if range == nil { for i in 0..<n { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]) } }
+        if n == 0 && range == nil { lo = 0; hi = 1 }
+        if lo == hi { lo -= 0.5; hi += 0.5 }
+        return _binnedHistogram(v, n, bins: bins, lo: lo, hi: hi)
+    }
+
+    /// The Gaussian peak of a histogram (pnanolocz's start: highest count, data mean, data std); falls back
+    /// to the data mean and std when the fit fails.
+    func _gaussianPeak(_ h: Histogram, mean: Double, std: Double) -> GaussianPeak {
+        let top = Double(h.counts.max() ?? 0)
+        if top > 0, std > 0,
+           let p = try? GaussianPeak.fit(x: h.centers, y: h.counts.map(Double.init),
+                                         initial: GaussianPeak(amplitude: top, center: mean, sigma: std)) {
+            return p
+        }
+        return GaussianPeak(amplitude: top, center: mean, sigma: std > 0 ? std : 1)
+    }
+
+    /// The band limits for a Gaussian rule.
+    static func _gaussianLimits(_ p: GaussianPeak, multiplier: Double, width: GaussianWidth,
+                                keep: GaussianKeep) -> (Double, Double) {
+        let w = multiplier * (width == .nanoLocz ? p.width : p.sigma)
+        switch keep {
+        case .band: return (p.center - w, p.center + w)
+        case .aboveLower: return (p.center - w, .infinity)
+        case .belowUpper: return (-.infinity, p.center + w)
+        }
+    }
+
+    /// Mean and population standard deviation of the finite pixels; count.
+    func _finiteMoments() -> (mean: Double, std: Double, n: Int) {
+        var s = 0.0, n = 0
+        for i in 0..<count where z[i].isFinite { s += z[i]; n += 1 }
+        guard n > 0 else { return (.nan, .nan, 0) }
+        let m = s / Double(n)
+        var v = 0.0
+        for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        return (m, (v / Double(n)).squareRoot(), n)
+    }
+
+    /// The finite pixels as a Double array (for Core's threshold functions).
+    func _finiteArray() -> NDArray<Double> {
+        var n = 0
+        for i in 0..<count where z[i].isFinite { n += 1 }
+        return NDArray<Double>(unsafeUninitializedShape: [n]) { b in
+            var k = 0
+            for i in 0..<count where z[i].isFinite { b[k] = z[i]; k += 1 }
+        }
+    }
+
+    /// Applies a mask rule; `limits` are precomputed whole-movie limits for a Gaussian rule.
+    func applyMaskRule(_ rule: MaskRule, limits: (Double, Double)?) throws {
+        switch rule {
+        case .range(let low, let high):
+            let lo = low ?? -.infinity, hi = high ?? .infinity
+            setMask { $0 >= lo && $0 <= hi }
+        case .gaussian(let multiplier, let width, let keep, _, let bins):
+            let (lo, hi): (Double, Double)
+            if let limits {
+                (lo, hi) = limits
+            } else {
+                let (mean, std, n) = _finiteMoments()
+                guard n > 0 else { setMask { _ in false }; return }
+                var k = 0
+                for i in 0..<count where z[i].isFinite { frameA[k] = z[i]; k += 1 }
+                let h = _histogram(frameA, n, bins: bins)
+                (lo, hi) = _Frame._gaussianLimits(_gaussianPeak(h, mean: mean, std: std),
+                                                  multiplier: multiplier, width: width, keep: keep)
+            }
+            setMask { $0 >= lo && $0 <= hi }
+        case .otsu(let bins, let keepAbove):
+            let values = _finiteArray()
+            guard values.count > 0 else { setMask { _ in false }; return }
+            let t = try values.otsuThreshold(bins: bins)
+            if keepAbove { setMask { $0 > t } } else { setMask { $0 <= t } }
+        case .otsuTwoLevel(let bins):
+            let values = _finiteArray()
+            guard values.count > 0 else { setMask { _ in false }; return }
+            let t = try values.multiOtsuThresholds(classes: 3, bins: bins)
+            setMask { $0 > t[0] && $0 <= t[1] }
+        case .outliers(let k):
+            let (mean, std, _) = _finiteMoments()
+            setMask { abs($0 - mean) <= k * std }
+        }
+    }
+
+    /// Inverts the current mask (no mask → nothing is used).
+    func invertMask() {
+        for i in 0..<count { used[i] = !used[i] }
+        hasMask = true
+    }
+
+    /// Grows (`grow`) or shrinks the excluded set by a (2p+1)² square (separable min/max on `used`).
+    func morphExcluded(pixels p: Int, grow: Bool) {
+        guard hasMask, p > 0 else { return }
+        // growing the excluded set = eroding the used set: used stays only if the whole square is used.
+        let tmp = flags
+        // along rows
+        for r in 0..<rows {
+            let base = r * cols
+            for c in 0..<cols {
+                var v = grow
+                let lo = Swift.max(0, c - p), hi = Swift.min(cols - 1, c + p)
+                for k in lo...hi where used[base + k] != grow { v = !grow; break }
+                tmp[base + c] = v
+            }
+        }
+        for c in 0..<cols {
+            for r in 0..<rows {
+                var v = grow
+                let lo = Swift.max(0, r - p), hi = Swift.min(rows - 1, r + p)
+                for k in lo...hi where tmp[k * cols + c] != grow { v = !grow; break }
+                used[r * cols + c] = v
+            }
+        }
+    }
+
+    /// Returns excluded 8-connected regions smaller than `minimum` pixels to use.
+    func removeSmallExcludedRegions(minimum: Int) {
+        guard hasMask, minimum > 1 else { return }
+        let seen = flags
+        for i in 0..<count { seen[i] = used[i] }  // used pixels count as visited
+        var queue = [Int](repeating: 0, count: count)
+        for start in 0..<count where !seen[start] {
+            var head = 0, tail = 0
+            queue[tail] = start; tail += 1
+            seen[start] = true
+            while head < tail {
+                let i = queue[head]; head += 1
+                let r = i / cols, c = i % cols
+                for dr in -1...1 {
+                    let rr = r + dr
+                    guard rr >= 0 && rr < rows else { continue }
+                    for dc in -1...1 {
+                        let cc = c + dc
+                        guard cc >= 0 && cc < cols else { continue }
+                        let j = rr * cols + cc
+                        if !seen[j] { seen[j] = true; queue[tail] = j; tail += 1 }
+                    }
+                }
+            }
+            if tail < minimum { for k in 0..<tail { used[queue[k]] = true } }
+        }
+    }
+}
+
+/// numpy's uniform-bin histogram rule: edges `linspace(lo, hi, bins + 1)`, index from the scaled value,
+/// corrected against the edges, the last bin closed; values outside [lo, hi] are not counted.
+func _binnedHistogram(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double) -> Histogram {
+    var edges = [Double](repeating: 0, count: bins + 1)
+    let step = (hi - lo) / Double(bins)
+    for i in 0...bins { edges[i] = Double(i) * step + lo }
+    edges[bins] = hi
+    var counts = [Int](repeating: 0, count: bins)
+    let norm = Double(bins) / (hi - lo)
+    for i in 0..<n {
+        let x = v[i]
+        guard x >= lo && x <= hi else { continue }
+        var k = Int((x - lo) * norm)
+        if k >= bins { k = bins - 1 }
+        if k > 0 && x < edges[k] { k -= 1 }
+        if k < bins - 1 && x >= edges[k + 1] { k += 1 }
+        counts[k] += 1
+    }
+    return Histogram(counts: counts, edges: edges)
+}

@@ -1,0 +1,303 @@
+import Foundation
+import ScopeKitCore
+
+/// What a pipeline run returns.
+public struct LevellingResult<Element: LevellingScalar>: Sendable {
+    /// The levelled image or movie (same shape and calibration as the input).
+    public var levelled: NDArray<Element>
+    /// The mask in force after the last step (true = used), when requested.
+    public var mask: Mask?
+    /// Per frame, how many fits were skipped for lack of used pixels (the data were left as they were).
+    public var skippedFits: [Int]
+}
+
+/// An ordered list of levelling steps applied to an image `[rows, cols]` or a movie `[frames, rows, cols]`.
+///
+/// Frames run in parallel (`Parallel.forEachChunk`); each frame is levelled in Float64 scratch memory. A
+/// Gaussian mask with ``StatisticsScope/wholeMovie`` splits the run: every frame first reaches that step,
+/// then one 100-bin histogram of the whole movie (per-frame counts on common edges, merged in frame order)
+/// gives the band, then the frames continue. Results do not depend on the thread count. Between such
+/// barriers a Float32 movie is stored as Float32.
+///
+/// ```swift
+/// let recipe = LevellingPipeline(steps: [.plane(xOrder: 2, yOrder: 2, method: .nanoLocz),
+///                                        .medianLine(direction: .rows, strength: 1)])
+/// let out = try recipe.run(on: movie).levelled
+/// let json = try recipe.jsonString()            // a recipe file
+/// ```
+///
+/// - Complexity: O(pixels × steps) plus the fits; memory O(frame) per thread plus the output.
+public struct LevellingPipeline: Codable, Sendable, Equatable {
+    /// The steps, in order.
+    public var steps: [LevellingStep]
+
+    public init(steps: [LevellingStep]) { self.steps = steps }
+
+    /// The recipe as pretty-printed JSON.
+    public func jsonString() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    /// Reads a recipe from JSON.
+    public init(json: String) throws {
+        do {
+            self = try JSONDecoder().decode(LevellingPipeline.self, from: Data(json.utf8))
+        } catch {
+            throw ScopeKitError.usage("levelling recipe: \(error)")
+        }
+    }
+
+    /// Runs the pipeline.
+    ///
+    /// - Parameters:
+    ///   - image: `[rows, cols]` or `[frames, rows, cols]`.
+    ///   - mask: a fixed mask (true = used) of the image's or one frame's shape, intersected with every mask
+    ///     the steps compute.
+    ///   - returnMask: also return the final mask.
+    /// - Throws: ``ScopeKitError/usage(_:)`` for invalid parameters (negative orders, orders the image size
+    ///   cannot support in a least-squares fit, a mask of the wrong shape, whole-movie statistics inside
+    ///   `iterate`); ``ScopeKitError/badInput(_:file:)`` for images of rank other than 2 or 3.
+    public func run<T: LevellingScalar>(on image: NDArray<T>, mask: Mask? = nil,
+                                        returnMask: Bool = false) throws -> LevellingResult<T> {
+        guard image.rank == 2 || image.rank == 3 else {
+            throw ScopeKitError.badInput("levelling needs an image [rows, cols] or a movie [frames, rows, cols], got shape \(image.shape)")
+        }
+        let frames = image.frameCount, rows = image.frameShape[0], cols = image.frameShape[1]
+        try validate(steps, rows: rows, cols: cols, nested: false)
+        let frameSize = rows * cols
+        if let mask, mask.shape != image.shape && mask.shape != [rows, cols] {
+            throw ScopeKitError.usage("mask shape \(mask.shape) does not match the image \(image.shape)")
+        }
+        // Segments between whole-movie barriers.
+        var segments: [[LevellingStep]] = [[]]
+        for s in steps {
+            if s.needsWholeMovie && !segments[segments.count - 1].isEmpty { segments.append([]) }
+            segments[segments.count - 1].append(s)
+        }
+        var out = image
+        out.makeUnique()
+        var skipped = [Int](repeating: 0, count: frames)
+        var finalMask: NDArray<Bool>? = returnMask ? NDArray<Bool>(repeating: true, shape: image.shape) : nil
+        var firstError: ScopeKitError?
+        let errorLock = NSLock()
+        for (si, segment) in segments.enumerated() {
+            var limits: (Double, Double)?
+            if let first = segment.first, first.needsWholeMovie, case .mask(let rule) = first {
+                limits = try wholeMovieLimits(rule, out, frames: frames, frameSize: frameSize)
+            }
+            let isLast = si == segments.count - 1
+            let limitsBox = limits
+            out.withUnsafeMutableBufferPointer { data in
+                let dataBox = UncheckedSendable(data.baseAddress!)
+                skipped.withUnsafeMutableBufferPointer { sk in
+                    let skBox = UncheckedSendable(sk.baseAddress!)
+                    withMaskPointers(mask, finalMask: &finalMask) { userMask, userMaskPerFrame, outMask in
+                        let userBox = UncheckedSendable(userMask), outBox = UncheckedSendable(outMask)
+                        Parallel.forEachChunk(0..<frames) { chunk in
+                            let f = _Frame(rows: rows, cols: cols)
+                            for fi in chunk {
+                                let offset = fi * frameSize
+                                T._load(UnsafePointer(dataBox.value + offset), into: f.z, count: frameSize)
+                                if let um = userBox.value {
+                                    f.baseMask.update(from: um + (userMaskPerFrame ? offset : 0), count: frameSize)
+                                    f.hasBaseMask = true
+                                }
+                                f.resetMask()
+                                f.skippedFits = 0
+                                do {
+                                    for step in segment { try f.apply(step, limits: limitsBox) }
+                                } catch {
+                                    errorLock.lock()
+                                    if firstError == nil {
+                                        firstError = (error as? ScopeKitError) ?? .processing("\(error)")
+                                    }
+                                    errorLock.unlock()
+                                }
+                                T._store(f.z, into: dataBox.value + offset, count: frameSize)
+                                skBox.value[fi] += f.skippedFits
+                                if isLast, let om = outBox.value {
+                                    for i in 0..<frameSize { om[offset + i] = f.isUsed(i) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let firstError { throw firstError }
+        }
+        return LevellingResult(levelled: out, mask: finalMask.map { Mask(including: $0) }, skippedFits: skipped)
+    }
+
+    /// Checks parameters that do not depend on the data.
+    func validate(_ steps: [LevellingStep], rows: Int, cols: Int, nested: Bool) throws {
+        for s in steps {
+            switch s {
+            case .plane(let x, let y, let method):
+                guard x >= 0, y >= 0 else { throw ScopeKitError.usage("plane orders must be ≥ 0, got (\(x), \(y))") }
+                if case .leastSquares = method {
+                    guard x < cols, y < rows else {
+                        throw ScopeKitError.usage("a least-squares plane of orders (\(x), \(y)) needs at least \(x + 1) columns and \(y + 1) rows; the image is \(rows)×\(cols)")
+                    }
+                    guard x <= 20, y <= 20 else { throw ScopeKitError.usage("plane orders above 20 are not supported") }
+                }
+            case .line(let x, let y, _):
+                guard x >= 0, y >= 0 else { throw ScopeKitError.usage("line orders must be ≥ 0, got (\(x), \(y))") }
+            case .medianLine(_, let strength):
+                guard strength > 0, strength.isFinite else { throw ScopeKitError.usage("median line strength must be > 0, got \(strength)") }
+            case .smoothedMedianLine(let window, _):
+                guard window >= 1 else { throw ScopeKitError.usage("smoothing window must be ≥ 1, got \(window)") }
+            case .alignRows(let method, let direction, _):
+                let length = direction == .rows ? cols : rows
+                switch method {
+                case .quantile(let q): guard (0...1).contains(q) else { throw ScopeKitError.usage("quantile must be in [0, 1], got \(q)") }
+                case .trimmedMean(let f), .trimmedMeanOfDifferences(let f):
+                    guard (0...0.5).contains(f) else { throw ScopeKitError.usage("trim fraction must be in [0, 0.5], got \(f)") }
+                case .polynomial(let d):
+                    guard d >= 0, d < length else { throw ScopeKitError.usage("row polynomial degree \(d) needs more than \(d) pixels per line; lines have \(length)") }
+                default: break
+                }
+            case .mask(let rule):
+                switch rule {
+                case .gaussian(let k, _, _, let scope, let bins):
+                    guard k > 0, bins >= 3 else { throw ScopeKitError.usage("Gaussian mask needs multiplier > 0 and ≥ 3 bins") }
+                    if nested && scope == .wholeMovie { throw ScopeKitError.usage("whole-movie statistics cannot be used inside iterate") }
+                case .otsu(let bins, _), .otsuTwoLevel(let bins):
+                    guard bins >= 2 else { throw ScopeKitError.usage("Otsu needs at least 2 bins") }
+                default: break
+                }
+            case .iterate(let inner, let until):
+                guard until.maximumIterations >= 1 else { throw ScopeKitError.usage("iterate needs maximumIterations ≥ 1") }
+                try validate(inner, rows: rows, cols: cols, nested: true)
+            case .growExcluded(let p), .shrinkExcluded(let p):
+                guard p >= 0 else { throw ScopeKitError.usage("grow/shrink pixels must be ≥ 0") }
+            default: break
+            }
+        }
+    }
+
+    /// The band of a whole-movie Gaussian rule: min/max, then per-frame counts on common edges, merged in
+    /// frame order; mean and std from per-frame sums merged in frame order.
+    func wholeMovieLimits<T: LevellingScalar>(_ rule: MaskRule, _ data: NDArray<T>, frames: Int,
+                                                frameSize: Int) throws -> (Double, Double) {
+        guard case .gaussian(let multiplier, let width, let keep, _, let bins) = rule else { return (-.infinity, .infinity) }
+        var stats = [(lo: Double, hi: Double, s: Double, n: Int)](repeating: (.infinity, -.infinity, 0, 0), count: frames)
+        data.withUnsafeBufferPointer { p in
+            let src = UncheckedSendable(p.baseAddress!)
+            stats.withUnsafeMutableBufferPointer { st in
+                let out = UncheckedSendable(st.baseAddress!)
+                Parallel.forEachChunk(0..<frames) { chunk in
+                    let buf = UnsafeMutablePointer<Double>.allocate(capacity: frameSize)
+                    defer { buf.deallocate() }
+                    for f in chunk {
+                        T._load(src.value + f * frameSize, into: buf, count: frameSize)
+                        var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
+                        for i in 0..<frameSize where buf[i].isFinite {
+                            lo = Swift.min(lo, buf[i]); hi = Swift.max(hi, buf[i]); s += buf[i]; n += 1
+                        }
+                        out.value[f] = (lo, hi, s, n)
+                    }
+                }
+            }
+        }
+        var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
+        for st in stats { lo = Swift.min(lo, st.lo); hi = Swift.max(hi, st.hi); s += st.s; n += st.n }
+        guard n > 0 else { return (-.infinity, .infinity) }
+        let mean = s / Double(n)
+        if lo == hi { lo -= 0.5; hi += 0.5 }
+        var counts = [[Int]](repeating: [], count: frames)
+        var squares = [Double](repeating: 0, count: frames)
+        var edges: [Double] = []
+        data.withUnsafeBufferPointer { p in
+            let src = UncheckedSendable(p.baseAddress!)
+            counts.withUnsafeMutableBufferPointer { cs in
+                squares.withUnsafeMutableBufferPointer { sq in
+                    let cOut = UncheckedSendable(cs.baseAddress!), sOut = UncheckedSendable(sq.baseAddress!)
+                    Parallel.forEachChunk(0..<frames) { chunk in
+                        let buf = UnsafeMutablePointer<Double>.allocate(capacity: frameSize)
+                        defer { buf.deallocate() }
+                        for f in chunk {
+                            T._load(src.value + f * frameSize, into: buf, count: frameSize)
+                            var m = 0, v = 0.0
+                            for i in 0..<frameSize where buf[i].isFinite {
+                                buf[m] = buf[i]; m += 1; v += (buf[i] - mean) * (buf[i] - mean)
+                            }
+                            cOut.value[f] = _binnedHistogram(buf, m, bins: bins, lo: lo, hi: hi).counts
+                            sOut.value[f] = v
+                        }
+                    }
+                }
+            }
+        }
+        var total = [Int](repeating: 0, count: bins)
+        for c in counts { for b in 0..<bins { total[b] += c[b] } }
+        var v = 0.0
+        for q in squares { v += q }
+        let std = (v / Double(n)).squareRoot()
+        edges = _binnedHistogram([lo], 0, bins: bins, lo: lo, hi: hi).edges
+        let h = Histogram(counts: total, edges: edges)
+        let probe = _Frame(rows: 1, cols: 1)
+        return _Frame._gaussianLimits(probe._gaussianPeak(h, mean: mean, std: std), multiplier: multiplier,
+                                      width: width, keep: keep)
+    }
+
+    /// Exposes the caller's mask and the output mask as raw pointers.
+    func withMaskPointers<R>(_ mask: Mask?, finalMask: inout NDArray<Bool>?,
+                             _ body: (UnsafeMutablePointer<Bool>?, Bool, UnsafeMutablePointer<Bool>?) throws -> R) rethrows -> R {
+        func withOut(_ userPtr: UnsafeMutablePointer<Bool>?, _ perFrame: Bool) throws -> R {
+            if finalMask != nil {
+                return try finalMask!.withUnsafeMutableBufferPointer { o in try body(userPtr, perFrame, o.baseAddress!) }
+            }
+            return try body(userPtr, perFrame, nil)
+        }
+        if let mask {
+            var values = mask.values
+            let perFrame = mask.shape.count == 3
+            return try values.withUnsafeMutableBufferPointer { u in try withOut(u.baseAddress!, perFrame) }
+        }
+        return try withOut(nil, false)
+    }
+}
+
+extension _Frame {
+    /// Applies one step to this frame.
+    func apply(_ step: LevellingStep, limits: (Double, Double)?) throws {
+        switch step {
+        case .plane(let x, let y, let method):
+            switch method {
+            case .nanoLocz: nanoLoczPlane(xOrder: x, yOrder: y)
+            case .leastSquares(let terms): _ = leastSquaresPolynomial(xOrder: x, yOrder: y, totalDegree: terms == .totalDegree)
+            }
+        case .line(let x, let y, let compat): nanoLoczLine(xOrder: x, yOrder: y, compatibility: compat)
+        case .medianLine(let direction, let strength):
+            medianLine(alongColumns: direction == .columns, strength: strength)
+        case .smoothedMedianLine(let window, let compat):
+            smoothedMedianLine(window: window, pnanoloczWindow: compat == .pnanolocz)
+        case .meanPlane: meanPlane()
+        case .alignRows(let method, let direction, let keepMean):
+            _ = alignRows(method, alongColumns: direction == .columns, keepMean: keepMean)
+        case .anisotropyGate(let gates): anisotropyGate(gates)
+        case .mask(let rule): try applyMaskRule(rule, limits: limits)
+        case .invertMask: invertMask()
+        case .growExcluded(let p): morphExcluded(pixels: p, grow: true)
+        case .shrinkExcluded(let p): morphExcluded(pixels: p, grow: false)
+        case .removeSmallExcludedRegions(let m): removeSmallExcludedRegions(minimum: m)
+        case .clearMask: resetMask()
+        case .iterate(let inner, let until):
+            let previous = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(count, 1))
+            defer { previous.deallocate() }
+            for i in 0..<count { previous[i] = isUsed(i) }
+            for _ in 0..<until.maximumIterations {
+                for s in inner { try apply(s, limits: nil) }
+                var changed = 0
+                for i in 0..<count {
+                    let u = isUsed(i)
+                    if u != previous[i] { changed += 1 }
+                    previous[i] = u
+                }
+                if changed <= until.maximumChangedPixels { break }
+            }
+        }
+    }
+}

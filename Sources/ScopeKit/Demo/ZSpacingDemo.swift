@@ -90,7 +90,7 @@ public enum ZSpacingFigures {
 /// `sections` sections of `size × size` float32 pixels. Writes into `folder`:
 /// `zspacing-input.tif` (the stack, z calibration = nominal spacing), `zspacing-corrected.tif` (frozen
 /// preset), `zspacing-positions.csv` (Fiji's columns, frozen preset), `zspacing-positions.png` (positions
-/// against truth), `zspacing-before.png` / `zspacing-after.png` / `zspacing-truth.png` (y–z reslices of
+/// against truth), `zspacing-deviation.png` (position − index for truth and both presets), `zspacing-before.png` / `zspacing-after.png` / `zspacing-truth.png` (y–z reslices of
 /// the input, the corrected stack, and the stack rendered at the true positions).
 ///
 /// ```swift
@@ -155,8 +155,17 @@ public enum ZSpacingDemo {
         try ImageIO.write(AnyArray(corrected), to: url("zspacing-corrected.tif"), options: options)
         try frozen.writeCSV(to: url("zspacing-positions.csv"), overwrite: overwrite)
         let plot = try ZSpacingFigures.positionsPlot(frozen, truth: truth, others: [("Fiji defaults", fiji.positions)],
-                                                     title: "Synthetic stack: frozen-quality positions vs truth")
+                                                     title: "Synthetic stack: positions vs truth")
         try PNG.write(plot, to: url("zspacing-positions.png"), overwrite: overwrite)
+        // Deviation from uniform spacing (position − index) shows the errors that the positions plot hides.
+        func deviation(_ p: [Double]) -> [Double] { p.enumerated().map { $0.element - Double($0.offset) } }
+        let deviations = [PlotSeries(label: "truth", y: deviation(truth), color: .plotOrange, style: .markers, markerSize: 5),
+                          PlotSeries(label: "Fiji defaults", y: deviation(fiji.positions), color: .plotGreen),
+                          PlotSeries(label: "frozen quality", y: deviation(frozen.positions), color: .plotBlue)]
+        let deviationPlot = try Plot.render(deviations, options: PlotOptions(
+            title: "Position minus section index", xLabel: "section index", yLabel: "deviation (nominal spacing)",
+            legendPosition: .bottomLeft))
+        try PNG.write(deviationPlot, to: url("zspacing-deviation.png"), overwrite: overwrite)
 
         // y–z reslices, stretched ×3 in z so that a section is as tall as a fine slice is wide on average.
         let truthResult = ZSpacingResult(positions: truth, sortedPositions: truth, forwardPermutation: Array(0..<n),

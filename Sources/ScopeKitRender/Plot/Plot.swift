@@ -108,7 +108,9 @@ public enum Plot {
         // Title and axis labels.
         if !options.title.isEmpty {
             let w = BitmapFont.width(of: options.title, scale: m.scale)
-            canvas.text(options.title, row: m.pad, col: frame.areaLeft + (frame.areaWidth - w) / 2, scale: m.scale, color: ink)
+            // Centred over the plot area, shifted left if needed so that it stays inside the image.
+            let col = Swift.max(0, Swift.min(frame.areaLeft + (frame.areaWidth - w) / 2, options.width - m.pad - w))
+            canvas.text(options.title, row: m.pad, col: col, scale: m.scale, color: ink)
         }
         if !options.xLabel.isEmpty {
             let w = BitmapFont.width(of: options.xLabel, scale: m.scale)

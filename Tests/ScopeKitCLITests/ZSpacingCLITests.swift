@@ -5,7 +5,10 @@ import ScopeKit
 /// Writes a synthetic serial-section stack (AR(1) texture at random gaps) as a uint8 TIFF.
 private func writeStack(sections: Int, size: Int = 32, in folder: URL, name: String = "stack.tif") throws -> URL {
     let (stack, _) = ZSpacingDemo.syntheticStack(sections: sections, size: size, rho: 0.9, gaps: 1...4, seed: 11)
-    let bytes = stack.map { UInt8(max(0, min(255, ($0 * 40 + 128).rounded()))) }
+    var bytes = stack.map { UInt8(max(0, min(255, ($0 * 40 + 128).rounded()))) }
+    bytes.calibration.axes = [AxisCalibration(name: "z", scale: 0.05, unit: "µm"),
+                              AxisCalibration(name: "y", scale: 0.004, unit: "µm"),
+                              AxisCalibration(name: "x", scale: 0.004, unit: "µm")]
     let url = folder.appendingPathComponent(name)
     try ImageIO.write(AnyArray(bytes), to: url)
     return url
@@ -124,6 +127,10 @@ struct ZSpacingCLITests {
         let corrected = try ImageIO.read(out.appendingPathComponent("corrected.tif"))
         #expect(corrected.shape == [19, 32, 32])
         #expect(corrected.dtype == .uint8)
+        let inputCalibration = try ImageIO.open(input).info.calibration
+        #expect(inputCalibration.axes.map(\.scale) == [0.05, 0.004, 0.004])
+        #expect(corrected.calibration.axes.map(\.scale) == [0.025, 0.004, 0.004])
+        #expect(corrected.calibration.axes.first?.unit == "µm")
     }
 
     @Test("a precomputed matrix alone gives the positions of the stack it came from")
@@ -143,6 +150,12 @@ struct ZSpacingCLITests {
         // The TIFF holds float32 similarities (the run used Double): positions agree to well below a section.
         #expect(zip(pa, pb).map { abs($0 - $1) }.max()! < 0.05)
         #expect((try json(b.appendingPathComponent("summary.json")))["inputType"] == nil)
+        // A matrix and a stack of different sizes do not go together.
+        let short = try writeStack(sections: 12, in: folder, name: "short.tif")
+        let mismatch = try CLI.run(["zspacing", short.path, "--matrix", a.appendingPathComponent("matrix.tif").path,
+                                    "-o", folder.appendingPathComponent("c").path])
+        #expect(mismatch.status == 2)
+        #expect(mismatch.stderr == "scopekit: error: \(short.path): the matrix has 30 sections, the stack 12\n")
     }
 
     @Test("a range larger than the stack is clamped to N − 1 and reported")

@@ -97,6 +97,13 @@ public enum ZSpacingFigures {
 /// for line in try ZSpacingDemo.run(in: folder, overwrite: true) { print(line) }
 /// ```
 public enum ZSpacingDemo {
+    /// The job as registered in ``Demo/jobs``.
+    public static let job = DemoJob(
+        name: "zspacing",
+        summary: "synthetic serial sections with random spacing: similarity, inference (Fiji and frozen), render") {
+            folder, overwrite in try run(in: folder, overwrite: overwrite)
+        }
+
     /// RMSE of positions (uniform baseline and both presets) against the normalised ground truth.
     public struct Report: Sendable, Equatable {
         /// Ground-truth positions mapped to [0, N − 1].

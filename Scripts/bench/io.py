@@ -23,7 +23,9 @@ def path(name):
     return os.path.join(TMP, "anchor-bench-" + name)
 
 
-DEFLATE = dict(compression="zlib", predictor=True)
+# tifffile compresses 'zlib' with imagecodecs' libdeflate at level 6 by default; the level is spelled out so
+# that both sides use the same nominal level (ScopeKit: system zlib, level 6).
+DEFLATE = dict(compression="zlib", compressionargs={"level": 6}, predictor=True)
 
 
 def read_uncompressed():

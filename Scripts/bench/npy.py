@@ -1,5 +1,6 @@
 """Python anchors for Benchmarks/ScopeKitBenchmarks/NPYBenchmarks.swift (same names, same inputs)."""
 import os
+import shutil
 import sys
 import tempfile
 
@@ -23,9 +24,17 @@ def read_npy():
 
 
 def write_npy():
+    # A new file every run, as NPYBenchmarks.swift does (no cost of replacing an existing file).
     a = stack()
-    path = os.path.join(FOLDER, "write.npy")
-    return lambda: np.save(path, a)
+    folder = os.path.join(FOLDER, "write")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    run = [0]
+
+    def body():
+        run[0] += 1
+        np.save(os.path.join(folder, f"write-{run[0]}.npy"), a)
+    return body
 
 
 def read_npz():

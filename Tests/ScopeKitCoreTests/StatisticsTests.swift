@@ -170,3 +170,48 @@ import Testing
     #expect(t3.count == 2)
     #expect(t3 == [Double(Float(15.7421875)), Double(Float(103.78906))])   // skimage 0.26 on the same data
 }
+
+@Test func float32RadixSelectionMatchesSorting() throws {
+    // Large float32 inputs take the radix-selection path; compare with a full sort of the used values.
+    var rng = SeededGenerator(seed: 7)
+    let n = 70_001
+    func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(rng.next() >> 40) / Float(1 << 24) }
+    let inputs: [[Float]] = [
+        (0..<n).map { _ in uniform(0, 1) },                                          // one exponent range
+        (0..<n).map { _ in uniform(-5000, 5000) },                                   // both signs
+        [Float](repeating: 3.25, count: n),                                          // all equal (one bucket)
+        (0..<n).map { i in Float(i % 7) - 3 },                                       // heavy duplicates
+        (0..<n).map { i in i % 5 == 0 ? .nan : (i % 11 == 0 ? -0.0 : uniform(-1, 1)) },  // NaN and −0
+        (0..<n).map { i in i % 3 == 0 ? .infinity : (i % 3 == 1 ? -.infinity : uniform(0, 1e-30)) },
+        (0..<n).map { _ in uniform(1000, 1000.5) },                                  // thousands per bucket
+    ]
+    let maskValues = NDArray((0..<n).map { $0 % 4 != 1 }, shape: [n])
+    for values in inputs {
+        for mask in [nil, Mask(including: maskValues)] {
+            let used = values.indices.filter { !values[$0].isNaN && (mask == nil || maskValues[$0]) }
+                .map { Double(values[$0]) }.sorted()
+            let a = NDArray(values, shape: [n])
+            let m = used.count
+            let median = m % 2 == 1 ? used[m / 2] : (used[m / 2 - 1] + used[m / 2]) / 2
+            #expect(try a.median(mask: mask) == median)
+            let qs = [0.0, 1, 25, 50, 99, 99.9, 100]
+            let expected = qs.map { q -> Double in
+                let v = Double(m - 1) * (q / 100)
+                let lo = Int(v.rounded(.down)), hi = Swift.min(lo + 1, m - 1)
+                return lo == hi ? used[lo] : _lerp(used[lo], used[hi], v - v.rounded(.down))
+            }
+            let got = try a.percentiles(qs, mask: mask)
+            for (g, e) in zip(got, expected) { #expect(g == e || (g.isNaN && e.isNaN)) }
+            #expect(try a.percentile(30, method: .nearest, mask: mask)
+                    == used[Int((Double(m - 1) * 0.3).rounded(.toNearestOrEven))])
+        }
+    }
+    // The result does not depend on the thread count (several counting blocks).
+    let big = NDArray((0..<(5 << 20)).map { _ in uniform(-1, 1) }, shape: [5 << 20])
+    let saved = Parallel.threadCount
+    defer { Parallel.threadCount = saved }
+    Parallel.threadCount = 1
+    let one = try big.percentiles([0.5, 50, 99.5])
+    Parallel.threadCount = 3
+    #expect(try big.percentiles([0.5, 50, 99.5]) == one)
+}

@@ -94,6 +94,32 @@ struct NPZTests {
         #expect(throws: ScopeKitError.self) { try NPZ.write([("x", big), ("x", big)], to: folder.appendingPathComponent("d.npz")) }
     }
 
+    @Test("a deflated member larger than the 1 MiB inflate step reads whole or by plane, and its CRC-32 is checked")
+    func largeDeflatedMember() throws {
+        let folder = temporaryFolder("npz-large")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var rng = SeededGenerator(seed: 3)
+        let stack = NDArray<UInt16>(unsafeUninitializedShape: [5, 300, 400]) { p in
+            for i in p.indices { p[i] = UInt16(truncatingIfNeeded: rng.next() >> 60) &+ UInt16(i % 400) }
+        }
+        let url = folder.appendingPathComponent("big.npz")
+        try NPZ.write([("stack", .uint16(stack))], to: url, compressed: true)
+        let expected = rawBytes(.uint16(stack))
+        #expect(rawBytes(try NPZ.read(url, key: "stack")) == expected)
+        // Planes first (inflated once into memory), then the whole array from that copy.
+        let member = try NPZArchive(url).open("stack")
+        #expect(rawBytes(try member.readPlane(4)) == Array(expected[4 * 240_000..<5 * 240_000]))
+        #expect(rawBytes(try member.readAll()) == expected)
+        // A wrong CRC-32 in the central directory fails both ways of reading.
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let central = (0..<bytes.count - 4).last { bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 1 && bytes[$0 + 3] == 2 }!
+        bytes[central + 16] ^= 0x01
+        let bad = folder.appendingPathComponent("bad.npz")
+        try Data(bytes).write(to: bad)
+        #expect(expectBadInput("crc whole") { _ = try NPZ.read(bad, key: "stack") }?.contains("CRC-32") == true)
+        #expect(expectBadInput("crc plane") { _ = try NPZArchive(bad).open("stack").readPlane(0) }?.contains("CRC-32") == true)
+    }
+
     @Test("ImageIO opens an .npz as its first array with the keys in metadata")
     func registry() throws {
         ImageIO.register(NPZFormat())

@@ -29,7 +29,14 @@ extension NDArray where Element: RealArrayElement {
     ///   `Double`, numpy interpolates in float32).
     @inlinable
     public func median(mask: Mask? = nil) throws -> Double {
-        try _withGatheredValues(mask) { buffer, n in _median(buffer, count: n) }
+        if Element.self == Float.self && count >= _radixSelectMinimum {
+            return try _withFloatElements(mask) { p, m in
+                let (n, v) = _floatOrderStatistics(p, m) { n in n % 2 == 1 ? [n / 2] : [n / 2 - 1, n / 2] }
+                if n == 0 { return .nan }
+                return v.count == 1 ? Double(v[0]) : (Double(v[0]) + Double(v[1])) / 2
+            }
+        }
+        return try _withGatheredValues(mask) { buffer, n in _median(buffer, count: n) }
     }
 
     /// The `q`-th percentile (0…100) of the used, non-NaN elements; NaN when there are none.
@@ -63,7 +70,28 @@ extension NDArray where Element: RealArrayElement {
     @inlinable
     public func percentiles(_ qs: [Double], method: PercentileMethod = .linear, mask: Mask? = nil) throws -> [Double] {
         try _validatePercentiles(qs)
+        if Element.self == Float.self && count >= _radixSelectMinimum {
+            return try _withFloatElements(mask) { p, m in
+                var plans: [_PercentilePlan] = []
+                let (n, v) = _floatOrderStatistics(p, m) { n in
+                    plans = _percentilePlans(count: n, qs, method: method)
+                    return _planRanks(plans)
+                }
+                if n == 0 { return qs.map { _ in .nan } }
+                return _interpolate(plans, ranks: _planRanks(plans), values: v.map(Double.init))
+            }
+        }
         return try _withGatheredValues(mask) { buffer, n in _percentiles(buffer, count: n, qs, method: method) }
+    }
+
+    /// Calls `body` with the elements as float32 (only when `Element` is `Float`) and the resolved mask.
+    @inlinable
+    func _withFloatElements<R>(_ mask: Mask?,
+                               _ body: (UnsafeBufferPointer<Float>, UnsafePointer<Bool>?) -> R) throws -> R {
+        try _withElementsAndMask(mask) { p, m in
+            let f = UnsafeRawPointer(p.baseAddress).map { $0.assumingMemoryBound(to: Float.self) }
+            return body(UnsafeBufferPointer(start: f, count: p.count), m)
+        }
     }
 
     /// Calls `body` with a scratch copy of the used, non-NaN elements and their count.
@@ -102,13 +130,14 @@ func _lerp(_ a: Double, _ b: Double, _ t: Double) -> Double {
     return t >= 0.5 ? b - d * (1 - t) : a + d * t
 }
 
-/// The percentiles `qs` of `a[0..<n]` (reordered) with numpy's index and interpolation rules.
+/// The ranks to select and the interpolation weight of one percentile.
+@usableFromInline typealias _PercentilePlan = (lo: Int, hi: Int, t: Double)
+
+/// numpy's index and interpolation rules for the percentiles `qs` of `n` values (n > 0).
 @inlinable
-func _percentiles<T: RealArrayElement>(_ a: UnsafeMutablePointer<T>, count n: Int, _ qs: [Double],
-                                       method: PercentileMethod) -> [Double] {
-    guard n > 0 else { return qs.map { _ in .nan } }
+func _percentilePlans(count n: Int, _ qs: [Double], method: PercentileMethod) -> [_PercentilePlan] {
     // Each percentile needs the values at ranks lo and hi, interpolated with weight t.
-    var plans: [(lo: Int, hi: Int, t: Double)] = []
+    var plans: [_PercentilePlan] = []
     for q in qs {
         let v = Double(n - 1) * (q / 100)
         let f = v.rounded(.down)
@@ -126,12 +155,33 @@ func _percentiles<T: RealArrayElement>(_ a: UnsafeMutablePointer<T>, count n: In
         if hi == lo { t = 0 }
         plans.append((lo, hi, t))
     }
-    let ranks = Array(Set(plans.flatMap { [$0.lo, $0.hi] })).sorted()
-    let values = _orderStatistics(a, count: n, ranks: ranks)
+    return plans
+}
+
+/// The distinct ranks the plans need, ascending.
+@inlinable
+func _planRanks(_ plans: [_PercentilePlan]) -> [Int] {
+    Array(Set(plans.flatMap { [$0.lo, $0.hi] })).sorted()
+}
+
+/// The percentiles from the values at `ranks`.
+@inlinable
+func _interpolate(_ plans: [_PercentilePlan], ranks: [Int], values: [Double]) -> [Double] {
     var byRank: [Int: Double] = [:]
-    for (k, v) in zip(ranks, values) { byRank[k] = v.doubleValue }
+    for (k, v) in zip(ranks, values) { byRank[k] = v }
     return plans.map { p in
         let x = byRank[p.lo]!
         return p.hi == p.lo ? x : _lerp(x, byRank[p.hi]!, p.t)
     }
+}
+
+/// The percentiles `qs` of `a[0..<n]` (reordered) with numpy's index and interpolation rules.
+@inlinable
+func _percentiles<T: RealArrayElement>(_ a: UnsafeMutablePointer<T>, count n: Int, _ qs: [Double],
+                                       method: PercentileMethod) -> [Double] {
+    guard n > 0 else { return qs.map { _ in .nan } }
+    let plans = _percentilePlans(count: n, qs, method: method)
+    let ranks = _planRanks(plans)
+    let values = _orderStatistics(a, count: n, ranks: ranks)
+    return _interpolate(plans, ranks: ranks, values: values.map { $0.doubleValue })
 }

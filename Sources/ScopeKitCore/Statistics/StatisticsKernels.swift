@@ -159,14 +159,24 @@ func _blockSumFloat(_ p: UnsafePointer<Float>, _ range: Range<Int>, squaredAbout
                         count: Int(cnt[0] &+ cnt[1] &+ cnt[2] &+ cnt[3]) + tailCount)
 }
 
+/// The compensated sum of the used, non-NaN elements: the SIMD kernel for unmasked float32, else ``_sum``.
+@inlinable
+func _plainSum<T: ArrayElement>(_ p: UnsafeBufferPointer<T>, _ mask: UnsafePointer<Bool>?) -> _SumAndCount {
+    if T.self == Float.self, mask == nil, let base = p.baseAddress, !p.isEmpty {
+        let f = UnsafeRawPointer(base).assumingMemoryBound(to: Float.self)
+        return Parallel.reduce(0..<p.count, blockSize: _statisticsBlock, initial: _SumAndCount(),
+                               block: { _blockSumFloat(f, $0, squaredAbout: nil) }, combine: { $0.adding($1) })
+    }
+    return _sum(p, mask) { $0 }
+}
+
 /// The mean and the sum of squared deviations (two-pass algorithm, like numpy.var) of the used, non-NaN elements.
 @inlinable
 func _meanAndSquaredDeviations<T: ArrayElement>(_ p: UnsafeBufferPointer<T>,
                                                 _ mask: UnsafePointer<Bool>?) -> (mean: Double, ssd: Double, count: Int) {
     if T.self == Float.self, mask == nil, let base = p.baseAddress, !p.isEmpty {
         let f = UnsafeRawPointer(base).assumingMemoryBound(to: Float.self)
-        let first = Parallel.reduce(0..<p.count, blockSize: _statisticsBlock, initial: _SumAndCount(),
-                                    block: { _blockSumFloat(f, $0, squaredAbout: nil) }, combine: { $0.adding($1) })
+        let first = _plainSum(p, nil)
         guard first.count > 0 else { return (.nan, .nan, 0) }
         let mean = first.total / Double(first.count)
         let squares = Parallel.reduce(0..<p.count, blockSize: _statisticsBlock, initial: _SumAndCount(),

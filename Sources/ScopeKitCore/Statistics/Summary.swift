@@ -73,7 +73,7 @@ extension NDArray where Element: RealArrayElement {
     /// - Complexity: O(count). Matches `numpy.nansum(a, dtype=float64)` to rounding.
     @inlinable
     public func sum(mask: Mask? = nil) throws -> Double {
-        try _withElementsAndMask(mask) { p, m in _sum(p, m) { $0 }.total }
+        try _withElementsAndMask(mask) { p, m in _plainSum(p, m).total }
     }
 
     /// The mean of the used, non-NaN elements in `Double`; NaN when there are none.
@@ -87,7 +87,7 @@ extension NDArray where Element: RealArrayElement {
     @inlinable
     public func mean(mask: Mask? = nil) throws -> Double {
         try _withElementsAndMask(mask) { p, m in
-            let s = _sum(p, m) { $0 }
+            let s = _plainSum(p, m)
             return s.count > 0 ? s.total / Double(s.count) : .nan
         }
     }

@@ -23,7 +23,24 @@ public enum Predictor {
     public static func decodeHorizontal<T: FixedWidthInteger>(_ buffer: UnsafeMutableRawPointer, as type: T.Type,
                                                                width: Int, samples: Int, rows: Int) {
         let rowCount = width * samples
-        for r in 0..<rows {
+        var first = 0
+        if samples == 1 && rowCount > 0 {
+            // Four rows at a time: four independent running sums keep the adder busy (one row alone is a
+            // chain of dependent additions).
+            let p = buffer.bindMemory(to: T.self, capacity: rows * rowCount)
+            while first + 4 <= rows {
+                let p0 = p + first * rowCount, p1 = p0 + rowCount, p2 = p1 + rowCount, p3 = p2 + rowCount
+                var a0 = p0[0], a1 = p1[0], a2 = p2[0], a3 = p3[0]
+                for i in 1..<rowCount {
+                    a0 &+= p0[i]; p0[i] = a0
+                    a1 &+= p1[i]; p1[i] = a1
+                    a2 &+= p2[i]; p2[i] = a2
+                    a3 &+= p3[i]; p3[i] = a3
+                }
+                first += 4
+            }
+        }
+        for r in first..<Swift.max(rows, first) {
             let p = (buffer + r * rowCount * MemoryLayout<T>.size).bindMemory(to: T.self, capacity: rowCount)
             if samples == 1 {
                 var acc = rowCount > 0 ? p[0] : 0

@@ -7,6 +7,7 @@ struct NPYSource: @unchecked Sendable {
     private enum Storage {
         case file(RandomAccessFile, base: Int)
         case memory([UInt8])
+        case deflated(NPZDeflatedMember)
     }
 
     private let storage: Storage
@@ -19,6 +20,12 @@ struct NPYSource: @unchecked Sendable {
         storage = .file(file, base: base)
         self.size = size ?? file.size - base
         path = file.path
+    }
+
+    init(deflated member: NPZDeflatedMember) {
+        storage = .deflated(member)
+        size = member.size
+        path = member.file.path
     }
 
     init(bytes: [UInt8], path: String?) {
@@ -39,6 +46,8 @@ struct NPYSource: @unchecked Sendable {
             try file.read(at: base + offset, count: count, into: destination, what: what)
         case .memory(let bytes):
             bytes.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
+        case .deflated(let member):
+            try member.read(at: offset, count: count, into: destination)
         }
     }
 
@@ -67,6 +76,90 @@ struct NPYSource: @unchecked Sendable {
             return header
         } catch let error as ScopeKitError {
             throw path.map { error.attributed(to: $0) } ?? error
+        }
+    }
+}
+
+/// A deflated `.npz` member read as an NPY source.
+///
+/// The NPY header is inflated at open. A read of the whole data (``NPYFile/readAll()``) inflates straight
+/// into the caller's memory in 1 MiB steps, CRC-checking on the way, with no whole-member buffer; any other
+/// read (single planes) inflates the member once into memory and serves later reads from that copy.
+final class NPZDeflatedMember: @unchecked Sendable {
+    let file: RandomAccessFile
+    let entry: ZipEntry
+    /// Where the compressed bytes start in the file.
+    let start: Int
+    /// The bytes the NPY array needs (header + data; ≤ the member's size).
+    let size: Int
+    /// The member's first bytes: the whole NPY header.
+    let head: [UInt8]
+    private var cache: [UInt8]?
+    private let lock = NSLock()
+
+    init(file: RandomAccessFile, entry: ZipEntry, start: Int, size: Int, head: [UInt8]) {
+        self.file = file
+        self.entry = entry
+        self.start = start
+        self.size = size
+        self.head = head
+    }
+
+    private func fail(_ reason: String) -> ScopeKitError {
+        ScopeKitError.badInput("ZIP member '\(entry.name)': \(reason)", file: file.path)
+    }
+
+    /// Reads `count` bytes at `offset` of the member (the caller checked the range against ``size``).
+    func read(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws {
+        if offset + count <= head.count {
+            head.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
+            return
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if cache == nil && offset == head.count && offset + count == size {
+            try inflateData(into: UnsafeMutableRawBufferPointer(start: destination, count: count))
+            return
+        }
+        if cache == nil { cache = try inflateAll() }
+        cache!.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
+    }
+
+    private func stream() throws -> InflateStream {
+        try InflateStream(file: file, offset: start, count: entry.compressedSize, format: .raw)
+    }
+
+    /// Checks the CRC-32 when the NPY array spans the whole member.
+    private func check(_ inflater: InflateStream) throws {
+        if size == entry.uncompressedSize && inflater.crc != entry.crc32 { throw fail("fails its CRC-32 check") }
+    }
+
+    /// Inflates the data after the header straight into `data`.
+    private func inflateData(into data: UnsafeMutableRawBufferPointer) throws {
+        do {
+            let inflater = try stream()
+            let header = UnsafeMutableRawBufferPointer.allocate(byteCount: max(head.count, 1), alignment: 16)
+            defer { header.deallocate() }
+            try inflater.inflate(into: UnsafeMutableRawBufferPointer(rebasing: header[0..<head.count]))
+            try inflater.inflate(into: data)
+            try check(inflater)
+        } catch let error as ScopeKitError where !error.reason.hasPrefix("ZIP member") {
+            throw fail(error.reason)
+        }
+    }
+
+    /// The member's first ``size`` bytes.
+    private func inflateAll() throws -> [UInt8] {
+        do {
+            let inflater = try stream()
+            let bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                try inflater.inflate(into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = size
+            }
+            try check(inflater)
+            return bytes
+        } catch let error as ScopeKitError where !error.reason.hasPrefix("ZIP member") {
+            throw fail(error.reason)
         }
     }
 }

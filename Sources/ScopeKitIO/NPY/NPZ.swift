@@ -72,8 +72,8 @@ public final class NPZArchive: @unchecked Sendable {
                 throw ScopeKitError.badInput("truncated NPY data: shape \(header.shape) of \(header.dtype) needs "
                     + "\(needed) bytes, the member holds \(entry.uncompressedSize)")
             }
-            let bytes = try zip.extract(entry, count: needed)
-            return try NPYFile(source: NPYSource(bytes: bytes, path: path), formatName: formatName, metadata: meta)
+            let member = NPZDeflatedMember(file: zip.file, entry: entry, start: start, size: needed, head: head)
+            return try NPYFile(source: NPYSource(deflated: member), formatName: formatName, metadata: meta)
         } catch let error as ScopeKitError {
             var e = error
             e.reason = "member '\(key)': \(error.reason)"

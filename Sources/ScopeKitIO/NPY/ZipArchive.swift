@@ -152,31 +152,6 @@ final class ZipReader: @unchecked Sendable {
                                     what: "ZIP member '\(entry.name)'")
         return try Zlib.decompress(packed, expectedCount: n, format: .raw, allowShorter: true)
     }
-
-    /// A member's first `count` uncompressed bytes (`count` ≤ its size), CRC-checked when `count` covers the
-    /// whole member.
-    func extract(_ entry: ZipEntry, count: Int) throws -> [UInt8] {
-        let start = try dataOffset(of: entry)
-        guard count <= entry.uncompressedSize else {
-            throw fail("ZIP member '\(entry.name)' holds \(entry.uncompressedSize) bytes, \(count) needed")
-        }
-        let out: [UInt8]
-        if entry.method == 0 {
-            out = try file.bytes(at: start, count: count, what: "ZIP member '\(entry.name)'")
-        } else {
-            let packed = try file.bytes(at: start, count: entry.compressedSize, what: "ZIP member '\(entry.name)'")
-            do {
-                out = try Zlib.decompress(packed, expectedCount: count, format: .raw)
-            } catch let error as ScopeKitError {
-                throw fail("ZIP member '\(entry.name)': \(error.reason)")
-            }
-        }
-        if count == entry.uncompressedSize {
-            let crc = out.withUnsafeBytes { Zlib.crc32($0) }
-            guard crc == entry.crc32 else { throw fail("ZIP member '\(entry.name)' fails its CRC-32 check") }
-        }
-        return out
-    }
 }
 
 /// A minimal ZIP writer for `.npz` archives: stored or deflated members, ZIP64 records when sizes or offsets

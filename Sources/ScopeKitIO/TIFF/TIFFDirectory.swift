@@ -72,30 +72,41 @@ struct TIFFDirectory: Sendable {
     let entries: [UInt16: TIFFEntry]
     /// The offset of the next IFD (0 at the end of the chain).
     let nextOffset: Int
-    /// The IFD's entry bytes (read in one call) and their file offset, so inline values cost no extra read.
+    /// The IFD's bytes from its offset (count, entries and any values that follow them closely), read in one
+    /// call, so those values cost no extra read.
     var body: [UInt8] = []
     var bodyStart: Int = 0
 
     /// The most entries an IFD may declare (libtiff warns above a few hundred; real files have < 100).
     static let maximumEntryCount = 4096
 
+    /// Bytes read at an IFD's offset in one call: enough for the count, the entries and, in most files, the
+    /// values stored right after them (strip offsets, resolutions), which then cost no further read.
+    static let readAhead = 4096
+
     /// Reads the IFD at `offset`.
     static func read(_ file: RandomAccessFile, at offset: Int, layout: TIFFLayout, index: Int) throws -> TIFFDirectory {
         let countSize = layout.bigTIFF ? 8 : 2
         let entrySize = layout.bigTIFF ? 20 : 12
         try file.checkRange(offset: offset, count: countSize, what: "IFD \(index) at offset \(offset)")
-        var header = ByteReader(try file.bytes(at: offset, count: countSize), bigEndian: layout.bigEndian, file: file.path)
+        var block = try file.bytes(at: offset, count: max(countSize, min(readAhead, file.size - offset)))
+        var header = ByteReader(Array(block[0..<countSize]), bigEndian: layout.bigEndian, file: file.path)
         let declared = layout.bigTIFF ? Int(clamping: try header.readUInt64()) : Int(try header.readUInt16())
         guard declared > 0, declared <= maximumEntryCount else {
             throw ScopeKitError.badInput("IFD \(index) declares \(declared) entries", file: file.path)
         }
         let bodyCount = declared * entrySize + layout.offsetSize
         try file.checkRange(offset: offset + countSize, count: bodyCount, what: "IFD \(index)")
-        var r = ByteReader(try file.bytes(at: offset + countSize, count: bodyCount), bigEndian: layout.bigEndian,
-                           file: file.path)
+        if block.count < countSize + bodyCount {
+            block = try file.bytes(at: offset, count: countSize + bodyCount)
+        }
+        var r = ByteReader(block, bigEndian: layout.bigEndian, file: file.path)
+        r.offset = countSize
         var entries: [UInt16: TIFFEntry] = [:]
         entries.reserveCapacity(declared)
         let inlineSize = layout.offsetSize
+        // The block is kept up to the end of the last value it holds (the IFD itself at least).
+        var keep = countSize + bodyCount
         for k in 0..<declared {
             let entryStart = offset + countSize + k * entrySize
             let tag = try r.readUInt16()
@@ -109,14 +120,18 @@ struct TIFFDirectory: Sendable {
                 r.offset += inlineSize
             } else {
                 valueOffset = layout.bigTIFF ? Int(clamping: try r.readUInt64()) : Int(try r.readUInt32())
+                let local = valueOffset - offset
+                if size > 0 && !overflow && local >= 0 && local <= block.count - total {
+                    keep = max(keep, local + total)
+                }
             }
             if entries[tag] == nil {
                 entries[tag] = TIFFEntry(tag: tag, type: type, count: count, valueOffset: valueOffset)
             }
         }
         let next = layout.bigTIFF ? Int(clamping: try r.readUInt64()) : Int(try r.readUInt32())
-        return TIFFDirectory(offset: offset, entries: entries, nextOffset: next, body: r.bytes,
-                             bodyStart: offset + countSize)
+        if keep < block.count { block.removeSubrange(keep...) }
+        return TIFFDirectory(offset: offset, entries: entries, nextOffset: next, body: block, bodyStart: offset)
     }
 
     /// The raw bytes of an entry's value, checked against the file size and `limit` values.

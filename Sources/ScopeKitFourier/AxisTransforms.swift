@@ -16,18 +16,20 @@ enum AxisTransforms {
         guard n > 0, g.lineCount > 0 else { return }
         let plan = FFTPlan<T>.shared(count: n)
         let nb0 = lineBatchWidth(length: n, lines: g.lineCount, elementSize: MemoryLayout<T>.size)
-        let scratch = 2 * n * nb0 + plan.workCount(batch: nb0)
+        let gap = scratchGap(T.self)
+        let scratch = 2 * n * nb0 + 2 * gap + plan.workCount(batch: nb0)
         forEachLineBatch(g, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
             let nb = lines.count
-            let br = buffer, bi = buffer + n * nb, work = buffer + 2 * n * nb
-            gatherComplexLines(re: re, im: im, elementStride: es, geometry: g, lines: lines, count: n, into: br, bi)
+            let br = buffer, bi = br + n * nb + gap, work = bi + n * nb + gap
+            gatherComplex(re: re, im: im, lineStride: es, pointStride: g.inner * es, geometry: g, lines: lines,
+                          count: n, into: br, bi)
             if inverse {
                 plan.inverseTransform(real: br, imaginary: bi, batch: nb, work: work)
             } else {
                 plan.transform(real: br, imaginary: bi, batch: nb, work: work)
             }
-            scatterComplexLines(br, bi, scale: scale, re: re, im: im, elementStride: es, geometry: g, lines: lines,
-                                count: n)
+            scatterComplex(br, bi, scale: scale, re: re, im: im, lineStride: es, pointStride: g.inner * es,
+                           geometry: g, lines: lines, count: n)
         }
     }
 
@@ -47,32 +49,24 @@ enum AxisTransforms {
         let packed = plan.packedCount, spectrum = plan.spectrumCount
         let even = n % 2 == 0
         // Even n packs z_k = x_2k + i·x_2k+1; odd n transforms x as complex with zero imaginary part.
-        let evenPos = even ? (0..<packed).map { 2 * $0 } : Array(0..<n)
-        let oddPos = even ? (0..<packed).map { 2 * $0 + 1 } : []
         let nb0 = lineBatchWidth(length: n, lines: gIn.lineCount, elementSize: MemoryLayout<T>.size)
-        let scratch = 2 * packed * nb0 + 2 * spectrum * nb0 + plan.workCount(batch: nb0)
-        do {
-            evenPos.withUnsafeBufferPointer { ep in
-                oddPos.withUnsafeBufferPointer { op in
-                    forEachLineBatch(gIn, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
-                        let nb = lines.count
-                        let zr = buffer, zi = zr + packed * nb
-                        let xr = zi + packed * nb, xi = xr + spectrum * nb, work = xi + spectrum * nb
-                        gatherLines(input, elementStride: 1, geometry: gIn, lines: lines, positions: ep.baseAddress,
-                                    count: packed, into: zr)
-                        if even {
-                            gatherLines(input, elementStride: 1, geometry: gIn, lines: lines,
-                                        positions: op.baseAddress, count: packed, into: zi)
-                        } else {
-                            zi.update(repeating: 0, count: packed * nb)
-                        }
-                        plan.forward(packedReal: zr, packedImaginary: zi, outRe: xr, outIm: xi, batch: nb,
-                                     work: work)
-                        scatterComplexLines(xr, xi, scale: scale, re: outRe, im: outIm, elementStride: 1,
-                                            geometry: gOut, lines: lines, count: spectrum)
-                    }
-                }
+        let gap = scratchGap(T.self)
+        let scratch = 2 * packed * nb0 + 2 * spectrum * nb0 + 4 * gap + plan.workCount(batch: nb0)
+        let inner = gIn.inner
+        forEachLineBatch(gIn, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
+            let nb = lines.count
+            let zr = buffer, zi = zr + packed * nb + gap
+            let xr = zi + packed * nb + gap, xi = xr + spectrum * nb + gap, work = xi + spectrum * nb + gap
+            if even {
+                gatherComplex(re: input, im: input + inner, lineStride: 1, pointStride: 2 * inner, geometry: gIn,
+                              lines: lines, count: packed, into: zr, zi)
+            } else {
+                gatherReal(input, pointStride: inner, geometry: gIn, lines: lines, count: n, into: zr)
+                zi.update(repeating: 0, count: packed * nb)
             }
+            plan.forward(packedReal: zr, packedImaginary: zi, outRe: xr, outIm: xi, batch: nb, work: work)
+            scatterComplex(xr, xi, scale: scale, re: outRe, im: outIm, lineStride: 1, pointStride: gOut.inner,
+                           geometry: gOut, lines: lines, count: spectrum)
         }
     }
 
@@ -91,30 +85,27 @@ enum AxisTransforms {
         let packed = plan.packedCount, spectrum = plan.spectrumCount
         let used = Swift.min(spectrum, gIn.length)
         let even = n % 2 == 0
-        let evenPos = even ? (0..<packed).map { 2 * $0 } : Array(0..<n)
-        let oddPos = even ? (0..<packed).map { 2 * $0 + 1 } : []
         let nb0 = lineBatchWidth(length: n, lines: gOut.lineCount, elementSize: MemoryLayout<T>.size)
-        let scratch = 2 * packed * nb0 + 2 * spectrum * nb0 + plan.workCount(batch: nb0)
-        evenPos.withUnsafeBufferPointer { ep in
-            oddPos.withUnsafeBufferPointer { op in
-                forEachLineBatch(gOut, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
-                    let nb = lines.count
-                    let zr = buffer, zi = zr + packed * nb
-                    let xr = zi + packed * nb, xi = xr + spectrum * nb, work = xi + spectrum * nb
-                    gatherComplexLines(re: inRe, im: inIm, elementStride: 1, geometry: gIn, lines: lines, count: used,
-                                       into: xr, xi)
-                    if used < spectrum {
-                        (xr + used * nb).update(repeating: 0, count: (spectrum - used) * nb)
-                        (xi + used * nb).update(repeating: 0, count: (spectrum - used) * nb)
-                    }
-                    plan.inverse(inRe: xr, inIm: xi, packedReal: zr, packedImaginary: zi, batch: nb, work: work)
-                    scatterLines(zr, scale: scale, into: output, elementStride: 1, geometry: gOut, lines: lines,
-                                 positions: ep.baseAddress, count: packed)
-                    if even {
-                        scatterLines(zi, scale: scale, into: output, elementStride: 1, geometry: gOut, lines: lines,
-                                     positions: op.baseAddress, count: packed)
-                    }
-                }
+        let gap = scratchGap(T.self)
+        let scratch = 2 * packed * nb0 + 2 * spectrum * nb0 + 4 * gap + plan.workCount(batch: nb0)
+        let inner = gOut.inner
+        forEachLineBatch(gOut, batchWidth: nb0, scratch: scratch, of: T.self) { lines, buffer in
+            let nb = lines.count
+            let zr = buffer, zi = zr + packed * nb + gap
+            let xr = zi + packed * nb + gap, xi = xr + spectrum * nb + gap, work = xi + spectrum * nb + gap
+            gatherComplex(re: inRe, im: inIm, lineStride: 1, pointStride: gIn.inner, geometry: gIn, lines: lines,
+                          count: used, into: xr, xi)
+            if used < spectrum {
+                (xr + used * nb).update(repeating: 0, count: (spectrum - used) * nb)
+                (xi + used * nb).update(repeating: 0, count: (spectrum - used) * nb)
+            }
+            plan.inverse(inRe: xr, inIm: xi, packedReal: zr, packedImaginary: zi, batch: nb, work: work)
+            if even {
+                scatterComplex(zr, zi, scale: scale, re: output, im: output + inner, lineStride: 1,
+                               pointStride: 2 * inner, geometry: gOut, lines: lines, count: packed)
+            } else {
+                scatterReal(zr, scale: scale, into: output, pointStride: inner, geometry: gOut, lines: lines,
+                            count: n)
             }
         }
     }

@@ -69,7 +69,8 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
     /// Scratch scalars for a batch of `nb` lines.
     func workCount(batch nb: Int) -> Int {
         guard let real else { return 2 * count * nb }
-        return 2 * count * nb + 2 * (count / 2 + 1) * nb + 2 * real.packedCount * nb + real.workCount(batch: nb)
+        return 2 * count * nb + 2 * (count / 2 + 1) * nb + 2 * real.packedCount * nb + 5 * scratchGap(T.self)
+            + real.workCount(batch: nb)
     }
 
     /// Orthonormal DCT-II (or DCT-III when `inverse`) of the lines `lines` of `data`, in place.
@@ -80,7 +81,7 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
         let n = count, nb = lines.count
         guard let real else {
             let x = work, y = work + n * nb
-            gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: nil, count: n, into: x)
+            gatherReal(data, pointStride: g.inner, geometry: g, lines: lines, count: n, into: x)
             matrix.withUnsafeBufferPointer { c in
                 for k in 0..<n {
                     let yk = y + k * nb
@@ -92,22 +93,23 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                     }
                 }
             }
-            scatterLines(y, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines, positions: nil,
-                         count: n)
+            scatterReal(y, scale: 1, into: data, pointStride: g.inner, geometry: g, lines: lines, count: n)
             return
         }
         let h = n / 2, packed = real.packedCount
-        let y = work, vr = y + n * nb, vi = vr + (h + 1) * nb, zr = vi + (h + 1) * nb, zi = zr + packed * nb
-        let fftWork = zi + packed * nb
+        // Buffers a few cache lines apart modulo 4 KiB (see scratchGap).
+        let gap = scratchGap(T.self)
+        let y = work, vr = y + n * nb + gap, vi = vr + (h + 1) * nb + gap, zr = vi + (h + 1) * nb + gap
+        let zi = zr + packed * nb + gap, fftWork = zi + packed * nb + gap
         let even = n % 2 == 0
         evenPositions.withUnsafeBufferPointer { ep in
             oddPositions.withUnsafeBufferPointer { op in
                 if !inverse {
-                    gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: ep.baseAddress,
-                                count: packed, into: zr)
+                    // Gather whole lines (vector transposes), then reorder rows into the packed slots.
+                    gatherReal(data, pointStride: g.inner, geometry: g, lines: lines, count: n, into: y)
+                    permuteRows(y, rows: ep.baseAddress!, count: packed, width: nb, into: zr)
                     if even {
-                        gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: op.baseAddress,
-                                    count: packed, into: zi)
+                        permuteRows(y, rows: op.baseAddress!, count: packed, width: nb, into: zi)
                     } else {
                         zi.update(repeating: 0, count: packed * nb)
                     }
@@ -119,10 +121,10 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                     } else {
                         rotateForward(ScalarVector<T>.self, vr, vi, y, nb)
                     }
-                    scatterLines(y, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
-                                 positions: nil, count: n)
+                    scatterReal(y, scale: 1, into: data, pointStride: g.inner, geometry: g, lines: lines,
+                                count: n)
                 } else {
-                    gatherLines(data, elementStride: 1, geometry: g, lines: lines, positions: nil, count: n, into: y)
+                    gatherReal(data, pointStride: g.inner, geometry: g, lines: lines, count: n, into: y)
                     if prefersPairs(T.self) && nb % 2 == 0 {
                         rotateInverse(SIMD2<T>.self, y, vr, vi, nb)
                     } else if nb % 4 == 0 {
@@ -131,12 +133,12 @@ final class DCTPlan<T: FFTScalar>: @unchecked Sendable {
                         rotateInverse(ScalarVector<T>.self, y, vr, vi, nb)
                     }
                     real.inverse(inRe: vr, inIm: vi, packedReal: zr, packedImaginary: zi, batch: nb, work: fftWork)
-                    scatterLines(zr, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
-                                 positions: ep.baseAddress, count: packed)
+                    unpermuteRows(zr, rows: ep.baseAddress!, count: packed, width: nb, into: y)
                     if even {
-                        scatterLines(zi, scale: 1, into: data, elementStride: 1, geometry: g, lines: lines,
-                                     positions: op.baseAddress, count: packed)
+                        unpermuteRows(zi, rows: op.baseAddress!, count: packed, width: nb, into: y)
                     }
+                    scatterReal(y, scale: 1, into: data, pointStride: g.inner, geometry: g, lines: lines,
+                                count: n)
                 }
             }
         }

@@ -143,14 +143,16 @@ public enum FFT {
                 im.withUnsafeMutableBufferPointer { i in
                     AxisTransforms.realForward(input: src.baseAddress!, shape: x.shape, axis: last,
                                                outRe: r.baseAddress!, outIm: i.baseAddress!, scale: scale)
+                    // The other axes in place on the fresh half spectrum (no copy).
+                    for a in axes.dropLast() {
+                        let s = T(norm.forwardScale(count: shape[a]))
+                        AxisTransforms.complex(re: r.baseAddress!, im: i.baseAddress!, elementStride: 1,
+                                               shape: shape, axis: a, inverse: false, scale: s)
+                    }
                 }
             }
         }
-        var result = SplitComplexArray(uncheckedReal: re, imaginary: im)
-        if axes.count > 1 {
-            result = try transform(result, axes: Array(axes.dropLast()), inverse: false, norm: norm)
-        }
-        return result
+        return SplitComplexArray(uncheckedReal: re, imaginary: im)
     }
 
     /// The 2-D transform of real data over the last two axes (numpy's `rfft2`): `[rows, cols]` gives

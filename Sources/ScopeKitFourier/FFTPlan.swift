@@ -58,12 +58,18 @@ public final class FFTPlan<T: FFTScalar>: @unchecked Sendable {
         }
     }
 
-    /// Radices in execution order: 4s (with a single 2 if needed), then 3, 5 and other primes ascending.
+    /// Radices in execution order: the power of two as 8s with at most two 4s or one 2 (fewest passes,
+    /// no radix 2 unless n has a single factor 2), then 3, 5 and other primes ascending.
     static func factorize(_ n: Int) -> [Int] {
         var factors: [Int] = []
         var m = n
-        while m % 4 == 0 { factors.append(4); m /= 4 }
-        if m % 2 == 0 { factors.append(2); m /= 2 }
+        var twos = 0
+        while m % 2 == 0 { twos += 1; m /= 2 }
+        switch twos % 3 {
+        case 0: factors += Array(repeating: 8, count: twos / 3)
+        case 1: factors += twos == 1 ? [2] : Array(repeating: 8, count: twos / 3 - 1) + [4, 4]
+        default: factors += Array(repeating: 8, count: twos / 3) + [4]
+        }
         var p = 3
         while p * p <= m {
             while m % p == 0 { factors.append(p); m /= p }
@@ -76,7 +82,7 @@ public final class FFTPlan<T: FFTScalar>: @unchecked Sendable {
     /// The number of scratch elements ``transform(real:imaginary:batch:work:)`` needs for `batch` sequences.
     public func workCount(batch: Int) -> Int {
         if let b = bluestein { return 2 * b.convolutionLength * batch + b.plan.workCount(batch: batch) }
-        return 2 * count * batch
+        return 2 * count * batch + 2 * scratchGap(T.self)
     }
 
     /// Forward-transforms `batch` interleaved sequences in place (unnormalised, sign −).
@@ -98,7 +104,10 @@ public final class FFTPlan<T: FFTScalar>: @unchecked Sendable {
         if stages.isEmpty { return }
         let total = count * batch
         var xr = real, xi = imaginary
-        var yr = work, yi = work + total
+        // Gaps keep the four buffers off each other's 4 KiB alias (power-of-two lengths would otherwise make
+        // every load wait on unrelated stores with the same low address bits).
+        let gap = scratchGap(T.self)
+        var yr = work + gap, yi = yr + total + gap
         var stride = batch
         for stage in stages {
             stage.apply(xr, xi, yr, yi, stride: stride)

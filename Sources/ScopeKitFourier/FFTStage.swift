@@ -26,7 +26,7 @@ final class FFTStage<T: FFTScalar>: @unchecked Sendable {
         }
         twiddleRe = wr
         twiddleIm = wi
-        if p > 5 {
+        if p > 5 && p != 8 {
             rootCos = (0..<p).map { T(Double.cos(2 * Double.pi * Double($0) / Double(p))) }
             rootSin = (0..<p).map { T(Double.sin(2 * Double.pi * Double($0) / Double(p))) }
         } else {
@@ -60,6 +60,7 @@ final class FFTStage<T: FFTScalar>: @unchecked Sendable {
                                         _ wr: UnsafePointer<T>, _ wi: UnsafePointer<T>) where V.Scalar == T {
         switch radix {
         case 4: radix4(V.self, xr, xi, yr, yi, s, wr, wi)
+        case 8: radix8(V.self, xr, xi, yr, yi, s, wr, wi)
         case 2: radix2(V.self, xr, xi, yr, yi, s, wr, wi)
         case 3: radix3(V.self, xr, xi, yr, yi, s, wr, wi)
         case 5: radix5(V.self, xr, xi, yr, yi, s, wr, wi)
@@ -114,6 +115,66 @@ final class FFTStage<T: FFTScalar>: @unchecked Sendable {
                 (c3r * w3i + c3i * w3r).store(to: yi + c3 + q)
             }
         }
+    }
+
+    /// Radix 8 as two radix-4 butterflies (even and odd inputs) combined with the eighth roots of unity.
+    @inline(__always)
+    private func radix8<V: FFTVector>(_: V.Type, _ xr: UnsafeMutablePointer<T>, _ xi: UnsafeMutablePointer<T>,
+                        _ yr: UnsafeMutablePointer<T>, _ yi: UnsafeMutablePointer<T>, _ s: Int,
+                        _ twr: UnsafePointer<T>, _ twi: UnsafePointer<T>) where V.Scalar == T {
+        let h = V(broadcast: T(0.70710678118654752440084436210484904))  // √½
+        for j in 0..<m {
+            let a0 = j * s, ms = m * s
+            let c0 = 8 * j * s
+            let tw = 7 * j
+            for q in stride(from: 0, to: s, by: V.width) {
+                let p0 = a0 + q
+                // Even inputs 0, 2, 4, 6 → E0…E3.
+                let x0r = V(loading: xr + p0), x0i = V(loading: xi + p0)
+                let x2r = V(loading: xr + p0 + 2 * ms), x2i = V(loading: xi + p0 + 2 * ms)
+                let x4r = V(loading: xr + p0 + 4 * ms), x4i = V(loading: xi + p0 + 4 * ms)
+                let x6r = V(loading: xr + p0 + 6 * ms), x6i = V(loading: xi + p0 + 6 * ms)
+                let a0r = x0r + x4r, a0i = x0i + x4i, a1r = x0r - x4r, a1i = x0i - x4i
+                let a2r = x2r + x6r, a2i = x2i + x6i, a3r = x2r - x6r, a3i = x2i - x6i
+                let e0r = a0r + a2r, e0i = a0i + a2i, e2r = a0r - a2r, e2i = a0i - a2i
+                let e1r = a1r + a3i, e1i = a1i - a3r, e3r = a1r - a3i, e3i = a1i + a3r
+                // Odd inputs 1, 3, 5, 7 → O0…O3.
+                let x1r = V(loading: xr + p0 + ms), x1i = V(loading: xi + p0 + ms)
+                let x3r = V(loading: xr + p0 + 3 * ms), x3i = V(loading: xi + p0 + 3 * ms)
+                let x5r = V(loading: xr + p0 + 5 * ms), x5i = V(loading: xi + p0 + 5 * ms)
+                let x7r = V(loading: xr + p0 + 7 * ms), x7i = V(loading: xi + p0 + 7 * ms)
+                let b0r = x1r + x5r, b0i = x1i + x5i, b1r = x1r - x5r, b1i = x1i - x5i
+                let b2r = x3r + x7r, b2i = x3i + x7i, b3r = x3r - x7r, b3i = x3i - x7i
+                let o0r = b0r + b2r, o0i = b0i + b2i, o2r = b0r - b2r, o2i = b0i - b2i
+                let o1r = b1r + b3i, o1i = b1i - b3r, o3r = b1r - b3i, o3i = b1i + b3r
+                // ω¹·O1 = (O1r + O1i, O1i − O1r)·√½, ω²·O2 = −i·O2, ω³·O3 = (O3i − O3r, −O3r − O3i)·√½.
+                let u1r = h * (o1r + o1i), u1i = h * (o1i - o1r)
+                let u3r = h * (o3i - o3r), u3i = h * (o3r + o3i)
+                let y0r = e0r + o0r, y0i = e0i + o0i, y4r = e0r - o0r, y4i = e0i - o0i
+                let y1r = e1r + u1r, y1i = e1i + u1i, y5r = e1r - u1r, y5i = e1i - u1i
+                let y2r = e2r + o2i, y2i = e2i - o2r, y6r = e2r - o2i, y6i = e2i + o2r
+                let y3r = e3r + u3r, y3i = e3i - u3i, y7r = e3r - u3r, y7i = e3i + u3i
+                let o = c0 + q
+                y0r.store(to: yr + o)
+                y0i.store(to: yi + o)
+                twiddle(V.self, y1r, y1i, twr[tw], twi[tw], yr + o + s, yi + o + s)
+                twiddle(V.self, y2r, y2i, twr[tw + 1], twi[tw + 1], yr + o + 2 * s, yi + o + 2 * s)
+                twiddle(V.self, y3r, y3i, twr[tw + 2], twi[tw + 2], yr + o + 3 * s, yi + o + 3 * s)
+                twiddle(V.self, y4r, y4i, twr[tw + 3], twi[tw + 3], yr + o + 4 * s, yi + o + 4 * s)
+                twiddle(V.self, y5r, y5i, twr[tw + 4], twi[tw + 4], yr + o + 5 * s, yi + o + 5 * s)
+                twiddle(V.self, y6r, y6i, twr[tw + 5], twi[tw + 5], yr + o + 6 * s, yi + o + 6 * s)
+                twiddle(V.self, y7r, y7i, twr[tw + 6], twi[tw + 6], yr + o + 7 * s, yi + o + 7 * s)
+            }
+        }
+    }
+
+    /// Stores `(zr + i·zi)·(wr + i·wi)`.
+    @inline(__always)
+    private func twiddle<V: FFTVector>(_: V.Type, _ zr: V, _ zi: V, _ wr: T, _ wi: T, _ outR: UnsafeMutablePointer<T>,
+                                       _ outI: UnsafeMutablePointer<T>) where V.Scalar == T {
+        let vr = V(broadcast: wr), vi = V(broadcast: wi)
+        (zr * vr - zi * vi).store(to: outR)
+        (zr * vi + zi * vr).store(to: outI)
     }
 
     @inline(__always)

@@ -31,12 +31,10 @@ func lineBatchWidth(length n: Int, lines: Int, elementSize: Int) -> Int {
     return Swift.max(1, Swift.min(lines, 32, budget / Swift.max(n, 1)))
 }
 
-/// Points per line in one block of the transposing copies. Lines are visited four at a time so that the
-/// rows read together (often a power-of-two stride apart, i.e. in the same cache set) stay few.
-let transposeBlock = 256
-
-/// Lines visited together by the transposing copies.
-let transposeLines = 4
+/// Elements left free between scratch buffers so that equal offsets in different buffers do not share their
+/// low 12 address bits (4 KiB aliasing stalls loads behind unrelated stores on x86 and ARM cores).
+@inline(__always)
+func scratchGap<T>(_: T.Type) -> Int { 512 / MemoryLayout<T>.size }
 
 /// An array of zeros, allocated without per-element generic calls.
 @inline(__always)
@@ -44,84 +42,9 @@ func zeros<T: FFTScalar>(_ shape: [Int], of: T.Type = T.self) -> NDArray<T> {
     NDArray<T>(unsafeUninitializedShape: shape) { _ in }   // the initialiser zero-fills the bytes
 }
 
-/// Copies points `positions[i]` (i < count) of lines `lines` into the batched layout `dst[i·nb + b]`.
-///
-/// `src` is addressed in elements of `elementStride` scalars (2 for interleaved complex).
-@inline(__always)
-func gatherLines<T>(_ src: UnsafePointer<T>, elementStride es: Int, geometry g: LineGeometry, lines: Range<Int>,
-                    positions: UnsafePointer<Int>?, count: Int, into dst: UnsafeMutablePointer<T>) {
-    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
-    let c0 = L0 % inner
-    if c0 + nb <= inner {
-        let base = g.base(L0)
-        for i in 0..<count {
-            let p = positions?[i] ?? i
-            let s = src + (base + p * inner) * es
-            let d = dst + i * nb
-            if es == 1 {
-                for b in 0..<nb { d[b] = s[b] }
-            } else {
-                for b in 0..<nb { d[b] = s[b * es] }
-            }
-        }
-    } else {
-        // A blocked transpose, four lines at a time (see transposeLines).
-        let step = inner * es
-        for b0 in stride(from: 0, to: nb, by: transposeLines) {
-            for i0 in stride(from: 0, to: count, by: transposeBlock) {
-                let i1 = Swift.min(i0 + transposeBlock, count)
-                for b in b0..<Swift.min(b0 + transposeLines, nb) {
-                    let s = src + g.base(L0 + b) * es
-                    if let positions {
-                        for i in i0..<i1 { dst[i * nb + b] = s[positions[i] * step] }
-                    } else {
-                        for i in i0..<i1 { dst[i * nb + b] = s[i * step] }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The inverse of ``gatherLines``: `dst[line point positions[i]] = src[i·nb + b] · scale`.
-@inline(__always)
-func scatterLines<T: FFTScalar>(_ src: UnsafePointer<T>, scale: T, into dst: UnsafeMutablePointer<T>,
-                                elementStride es: Int, geometry g: LineGeometry, lines: Range<Int>,
-                                positions: UnsafePointer<Int>?, count: Int) {
-    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
-    let c0 = L0 % inner
-    if c0 + nb <= inner {
-        let base = g.base(L0)
-        for i in 0..<count {
-            let p = positions?[i] ?? i
-            let d = dst + (base + p * inner) * es
-            let s = src + i * nb
-            if es == 1 {
-                for b in 0..<nb { d[b] = s[b] * scale }
-            } else {
-                for b in 0..<nb { d[b * es] = s[b] * scale }
-            }
-        }
-    } else {
-        let step = inner * es
-        for b0 in stride(from: 0, to: nb, by: transposeLines) {
-            for i0 in stride(from: 0, to: count, by: transposeBlock) {
-                let i1 = Swift.min(i0 + transposeBlock, count)
-                for b in b0..<Swift.min(b0 + transposeLines, nb) {
-                    let d = dst + g.base(L0 + b) * es
-                    if let positions {
-                        for i in i0..<i1 { d[positions[i] * step] = src[i * nb + b] * scale }
-                    } else {
-                        for i in i0..<i1 { d[i * step] = src[i * nb + b] * scale }
-                    }
-                }
-            }
-        }
-    }
-}
 
 /// Runs `body` over the line batches of `geometry` in parallel; each parallel chunk gets one scratch buffer of
-/// `scratch(nb)` scalars, reused for its batches.
+/// `scratch` scalars, reused for its batches.
 @inline(__always)
 func forEachLineBatch<T>(_ g: LineGeometry, batchWidth nb: Int, scratch: Int, of: T.Type,
                          _ body: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
@@ -133,72 +56,6 @@ func forEachLineBatch<T>(_ g: LineGeometry, batchWidth nb: Int, scratch: Int, of
         defer { buffer.deallocate() }
         for k in chunk {
             body(k * nb ..< Swift.min((k + 1) * nb, lines), buffer)
-        }
-    }
-}
-
-/// ``gatherLines`` for complex data: real and imaginary parts in one pass over the source (each source cache
-/// line is read once even when the lines are far apart in memory).
-@inline(__always)
-func gatherComplexLines<T>(re: UnsafePointer<T>, im: UnsafePointer<T>, elementStride es: Int, geometry g: LineGeometry,
-                           lines: Range<Int>, count: Int, into dr: UnsafeMutablePointer<T>,
-                           _ di: UnsafeMutablePointer<T>) {
-    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
-    if L0 % inner + nb <= inner {
-        let base = g.base(L0)
-        for i in 0..<count {
-            let o = (base + i * inner) * es, d = i * nb
-            let sr = re + o, si = im + o
-            if es == 1 {
-                for b in 0..<nb { dr[d + b] = sr[b]; di[d + b] = si[b] }
-            } else {
-                for b in 0..<nb { dr[d + b] = sr[b * es]; di[d + b] = si[b * es] }
-            }
-        }
-    } else {
-        let step = inner * es
-        for b0 in stride(from: 0, to: nb, by: transposeLines) {
-            for i0 in stride(from: 0, to: count, by: transposeBlock) {
-                let i1 = Swift.min(i0 + transposeBlock, count)
-                for b in b0..<Swift.min(b0 + transposeLines, nb) {
-                    let o = g.base(L0 + b) * es
-                    let sr = re + o, si = im + o
-                    for i in i0..<i1 { dr[i * nb + b] = sr[i * step]; di[i * nb + b] = si[i * step] }
-                }
-            }
-        }
-    }
-}
-
-/// The inverse of ``gatherComplexLines``, multiplying by `scale`.
-@inline(__always)
-func scatterComplexLines<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePointer<T>, scale: T,
-                                       re: UnsafeMutablePointer<T>, im: UnsafeMutablePointer<T>,
-                                       elementStride es: Int, geometry g: LineGeometry, lines: Range<Int>,
-                                       count: Int) {
-    let nb = lines.count, L0 = lines.lowerBound, inner = g.inner
-    if L0 % inner + nb <= inner {
-        let base = g.base(L0)
-        for i in 0..<count {
-            let o = (base + i * inner) * es, s = i * nb
-            let dr = re + o, di = im + o
-            if es == 1 {
-                for b in 0..<nb { dr[b] = sr[s + b] * scale; di[b] = si[s + b] * scale }
-            } else {
-                for b in 0..<nb { dr[b * es] = sr[s + b] * scale; di[b * es] = si[s + b] * scale }
-            }
-        }
-    } else {
-        let step = inner * es
-        for b0 in stride(from: 0, to: nb, by: transposeLines) {
-            for i0 in stride(from: 0, to: count, by: transposeBlock) {
-                let i1 = Swift.min(i0 + transposeBlock, count)
-                for b in b0..<Swift.min(b0 + transposeLines, nb) {
-                    let o = g.base(L0 + b) * es
-                    let dr = re + o, di = im + o
-                    for i in i0..<i1 { dr[i * step] = sr[i * nb + b] * scale; di[i * step] = si[i * nb + b] * scale }
-                }
-            }
         }
     }
 }

@@ -215,3 +215,31 @@ import Testing
     Parallel.threadCount = 3
     #expect(try big.percentiles([0.5, 50, 99.5]) == one)
 }
+
+@Test func smallIntegerCountingSelectionMatchesSorting() throws {
+    // 8- and 16-bit integer arrays of 32 768+ elements are selected by counting; compare with sorting.
+    var rng = SeededGenerator(seed: 11)
+    let n = 40_003
+    let maskValues = NDArray((0..<n).map { $0 % 3 != 2 }, shape: [n])
+    func check<T: RealArrayElement>(_ values: [T]) throws {
+        let a = NDArray(values, shape: [n])
+        for mask in [nil, Mask(including: maskValues)] {
+            let used = values.indices.filter { mask == nil || maskValues[$0] }.map { values[$0].doubleValue }.sorted()
+            let m = used.count
+            #expect(try a.median(mask: mask) == (m % 2 == 1 ? used[m / 2] : (used[m / 2 - 1] + used[m / 2]) / 2))
+            for q in [0.0, 0.5, 37.5, 99.9, 100] {
+                let v = Double(m - 1) * (q / 100)
+                let lo = Int(v.rounded(.down)), hi = Swift.min(lo + 1, m - 1)
+                #expect(try a.percentile(q, mask: mask) == (lo == hi ? used[lo] : _lerp(used[lo], used[hi], v - v.rounded(.down))))
+            }
+        }
+    }
+    try check((0..<n).map { _ in UInt16(truncatingIfNeeded: rng.next()) })
+    try check((0..<n).map { _ in Int16(truncatingIfNeeded: rng.next()) })
+    try check((0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 7) })
+    try check((0..<n).map { _ in Int8(truncatingIfNeeded: rng.next() >> 3) })
+    try check([UInt16](repeating: 4095, count: n))
+    let none = Mask(including: NDArray(repeating: false, shape: [n]))
+    #expect(try NDArray<UInt16>(zeros: [n]).median(mask: none).isNaN)
+    #expect(try NDArray<Float>(zeros: [n]).percentiles([5, 95], mask: none).allSatisfy(\.isNaN))
+}

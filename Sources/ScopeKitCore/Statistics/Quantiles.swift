@@ -24,17 +24,18 @@ extension NDArray where Element: RealArrayElement {
     ///
     /// - Parameter mask: `true` = use the pixel.
     /// - Throws: ``ScopeKitError/usage(_:)`` for a mask of the wrong shape.
-    /// - Complexity: O(count) time (introselect, no sort) and O(count) scratch memory of `Element`.
+    /// - Complexity: O(count) time, no sort. Arrays of 32 768 elements or more of float32 use radix selection
+    ///   on the bit patterns and 8/16-bit integers one counting pass — no copy of the data, two (one) reads;
+    ///   other types and small arrays use introselect on a copy (O(count) scratch memory of `Element`).
     ///   Matches `numpy.nanmedian` (exactly for integer and float64 input; float32 input is interpolated in
     ///   `Double`, numpy interpolates in float32).
     @inlinable
     public func median(mask: Mask? = nil) throws -> Double {
-        if Element.self == Float.self && count >= _radixSelectMinimum {
-            return try _withFloatElements(mask) { p, m in
-                let (n, v) = _floatOrderStatistics(p, m) { n in n % 2 == 1 ? [n / 2] : [n / 2 - 1, n / 2] }
-                if n == 0 { return .nan }
-                return v.count == 1 ? Double(v[0]) : (Double(v[0]) + Double(v[1])) / 2
-            }
+        if count >= _radixSelectMinimum, let v = try _orderStatisticsWithoutCopy(mask, ranks: { n in
+            n % 2 == 1 ? [n / 2] : [n / 2 - 1, n / 2]
+        }) {
+            if v.count == 0 { return .nan }
+            return v.count == 1 ? v[0] : (v[0] + v[1]) / 2
         }
         return try _withGatheredValues(mask) { buffer, n in _median(buffer, count: n) }
     }
@@ -52,7 +53,7 @@ extension NDArray where Element: RealArrayElement {
     ///   - method: how to pick between neighbouring data points (numpy's `method`, default `linear`).
     ///   - mask: `true` = use the pixel.
     /// - Throws: ``ScopeKitError/usage(_:)`` when `q` is outside 0…100 or the mask has the wrong shape.
-    /// - Complexity: O(count) (introselect). Matches `numpy.nanpercentile(a, q, method=…)`; see ``median(mask:)``
+    /// - Complexity: O(count) (radix or counting selection as for ``median(mask:)``, else introselect). Matches `numpy.nanpercentile(a, q, method=…)`; see ``median(mask:)``
     ///   for the float32 caveat.
     @inlinable
     public func percentile(_ q: Double, method: PercentileMethod = .linear, mask: Mask? = nil) throws -> Double {
@@ -70,27 +71,53 @@ extension NDArray where Element: RealArrayElement {
     @inlinable
     public func percentiles(_ qs: [Double], method: PercentileMethod = .linear, mask: Mask? = nil) throws -> [Double] {
         try _validatePercentiles(qs)
-        if Element.self == Float.self && count >= _radixSelectMinimum {
-            return try _withFloatElements(mask) { p, m in
-                var plans: [_PercentilePlan] = []
-                let (n, v) = _floatOrderStatistics(p, m) { n in
-                    plans = _percentilePlans(count: n, qs, method: method)
-                    return _planRanks(plans)
-                }
-                if n == 0 { return qs.map { _ in .nan } }
-                return _interpolate(plans, ranks: _planRanks(plans), values: v.map(Double.init))
-            }
+        var plans: [_PercentilePlan] = []
+        if count >= _radixSelectMinimum, let v = try _orderStatisticsWithoutCopy(mask, ranks: { n in
+            plans = _percentilePlans(count: n, qs, method: method)
+            return _planRanks(plans)
+        }) {
+            if v.isEmpty { return qs.map { _ in .nan } }
+            return _interpolate(plans, ranks: _planRanks(plans), values: v)
         }
         return try _withGatheredValues(mask) { buffer, n in _percentiles(buffer, count: n, qs, method: method) }
     }
 
-    /// Calls `body` with the elements as float32 (only when `Element` is `Float`) and the resolved mask.
+    /// The values at `ranks(n)` among the `n` used, non-NaN elements, found without copying the data:
+    /// radix selection for float32, one counting pass for 8- and 16-bit integers. Empty when `n` is 0;
+    /// `nil` for other element types (the caller selects in a copy).
     @inlinable
-    func _withFloatElements<R>(_ mask: Mask?,
-                               _ body: (UnsafeBufferPointer<Float>, UnsafePointer<Bool>?) -> R) throws -> R {
-        try _withElementsAndMask(mask) { p, m in
-            let f = UnsafeRawPointer(p.baseAddress).map { $0.assumingMemoryBound(to: Float.self) }
-            return body(UnsafeBufferPointer(start: f, count: p.count), m)
+    func _orderStatisticsWithoutCopy(_ mask: Mask?, ranks: (Int) -> [Int]) throws -> [Double]? {
+        func rebound<U>(_ p: UnsafeBufferPointer<Element>, _: U.Type) -> UnsafeBufferPointer<U> {
+            UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress).map { $0.assumingMemoryBound(to: U.self) },
+                                count: p.count)
+        }
+        switch Element.dtype {
+        case .float32:
+            return try _withElementsAndMask(mask) { p, m in
+                _floatOrderStatistics(rebound(p, Float.self), m, ranks: ranks).values.map(Double.init)
+            }
+        case .uint16:
+            return try _withElementsAndMask(mask) { p, m in
+                _countingOrderStatistics(rebound(p, UInt16.self), m, bins: 1 << 16, key: { Int($0) }, ranks: ranks)
+                    .keys.map(Double.init)
+            }
+        case .int16:
+            return try _withElementsAndMask(mask) { p, m in
+                _countingOrderStatistics(rebound(p, Int16.self), m, bins: 1 << 16, key: { Int($0) + 32768 },
+                                         ranks: ranks).keys.map { Double($0 - 32768) }
+            }
+        case .uint8:
+            return try _withElementsAndMask(mask) { p, m in
+                _countingOrderStatistics(rebound(p, UInt8.self), m, bins: 256, key: { Int($0) }, ranks: ranks)
+                    .keys.map(Double.init)
+            }
+        case .int8:
+            return try _withElementsAndMask(mask) { p, m in
+                _countingOrderStatistics(rebound(p, Int8.self), m, bins: 256, key: { Int($0) + 128 }, ranks: ranks)
+                    .keys.map { Double($0 - 128) }
+            }
+        default:
+            return nil
         }
     }
 

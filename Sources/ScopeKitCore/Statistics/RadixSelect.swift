@@ -161,3 +161,49 @@ func _floatOrderStatistics(_ p: UnsafeBufferPointer<Float>, _ mask: UnsafePointe
     }
     return (n, values)
 }
+
+/// The keys at `ranks(n)` (sorted ascending, distinct, each in `0..<n`) among the `n` used elements of `p`,
+/// by one counting pass over `bins` possible keys (8- and 16-bit integers: the key is the value itself).
+///
+/// - Parameter key: the element's key in `0..<bins`, monotone in the value.
+/// - Returns: `n` and the keys of the order statistics, in the order of the ranks.
+/// - Complexity: O(count + bins · blocks); integer counts, so independent of the thread count.
+@inlinable
+func _countingOrderStatistics<T>(_ p: UnsafeBufferPointer<T>, _ mask: UnsafePointer<Bool>?, bins: Int,
+                                 key: (T) -> Int, ranks: (Int) -> [Int]) -> (count: Int, keys: [Int]) {
+    let total = p.count
+    guard let base = p.baseAddress, total > 0 else { return (0, []) }
+    // Bin `bins` collects the unused elements.
+    let width = bins + 1
+    let blocks = (total + _radixBlock - 1) / _radixBlock
+    let perBlock = UnsafeMutablePointer<UInt32>.allocate(capacity: blocks * width)
+    defer { perBlock.deallocate() }
+    let histograms = UncheckedSendable(perBlock)
+    Parallel.forEach(0..<blocks) { k in
+        let h = histograms.value + k * width
+        h.initialize(repeating: 0, count: width)
+        let lo = k * _radixBlock, hi = Swift.min(lo + _radixBlock, total)
+        if let m = mask {
+            for i in lo..<hi { h[m[i] ? key(base[i]) : bins] &+= 1 }
+        } else {
+            for i in lo..<hi { h[key(base[i])] &+= 1 }
+        }
+    }
+    var counts = [Int](repeating: 0, count: width)
+    for k in 0..<blocks {
+        let h = perBlock + k * width
+        for b in 0..<width { counts[b] += Int(h[b]) }
+    }
+    let n = total - counts[bins]
+    guard n > 0 else { return (0, []) }
+    var keys: [Int] = []
+    var below = 0, b = 0
+    for r in ranks(n) {
+        while below + counts[b] <= r {
+            below += counts[b]
+            b += 1
+        }
+        keys.append(b)
+    }
+    return (n, keys)
+}

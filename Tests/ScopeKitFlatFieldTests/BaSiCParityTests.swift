@@ -6,7 +6,8 @@ import Testing
 
 /// Whole fits on the corpus sets against BaSiCPy 1.2.0 (Tests/Fixtures/basic/parity.json): flat-field and
 /// dark-field within 1 % mean relative difference, baselines correlated ≥ 0.999.
-@Suite(.serialized) struct BaSiCParityTests {
+@Suite(.serialized, .enabled(if: slowTestsEnabled, "corpus fits: release builds or SCOPEKIT_SLOW_TESTS=1"))
+struct BaSiCParityTests {
     nonisolated(unsafe) static let cases: [String: [String: Any]] = {
         (try? BaSiCFixtures.json("parity.json") as? [String: [String: Any]]) ?? [:]
     }()

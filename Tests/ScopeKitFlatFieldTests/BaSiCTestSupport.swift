@@ -47,3 +47,13 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
     }
     return sab / (saa * sbb).squareRoot()
 }
+
+/// Whole-size fits (corpus parity, 256² synthetic stacks) take minutes in debug builds: they run in release
+/// builds (`swift test -c release -Xswiftc -enable-testing --filter BaSiC`) or with SCOPEKIT_SLOW_TESTS=1.
+let slowTestsEnabled: Bool = {
+    #if DEBUG
+    return ProcessInfo.processInfo.environment["SCOPEKIT_SLOW_TESTS"] == "1"
+    #else
+    return true
+    #endif
+}()

@@ -73,8 +73,38 @@ extension BaSiCSolver {
                                             for f in 0..<t {
                                                 let o = f * n
                                                 let bf = bF[f]
-                                                var sr: Float = 0, si: Float = 0, so: Float = 0, r2: Float = 0
-                                                for x in r {
+                                                var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
+                                                var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
+                                                let bf8 = SIMD8<Float>(repeating: bf)
+                                                let inv8 = SIMD8<Float>(repeating: invMu)
+                                                let mu8 = SIMD8<Float>(repeating: muF)
+                                                let next8 = SIMD8<Float>(repeating: invNext)
+                                                let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                                let wo = wp.value + o
+                                                var x = r.lowerBound
+                                                while x + 8 <= r.upperBound {
+                                                    let ib = bf8 * load8(spp.value + x) + load8(dpp.value + x)
+                                                    let y = load8(yo + x)
+                                                    let imv = load8(imo + x)
+                                                    let v = imv - ib + y * inv8
+                                                    let ir = shrink8(v, load8(wo + x) * inv8)
+                                                    store8(ir, ro + x)
+                                                    let rr = imv - ir
+                                                    sr8 += rr
+                                                    if dark {
+                                                        si8 += rr * load8(ipp.value + x)
+                                                        so8 += rr * load8(opp.value + x)
+                                                    }
+                                                    let res = rr - ib
+                                                    let yn = y + mu8 * res
+                                                    store8(yn, yo + x)
+                                                    r28 += res * res
+                                                    store8(load8(g.value + x) + (res + yn * next8), g.value + x)
+                                                    x += 8
+                                                }
+                                                var sr = sr8.sum(), si = si8.sum(), so = so8.sum()
+                                                var r2 = r28.sum()
+                                                for x in x..<r.upperBound {
                                                     let ib = bf * spp.value[x] + dpp.value[x]
                                                     let y = yp.value[o + x]
                                                     let v = im.value[o + x] - ib + y * invMu

@@ -62,12 +62,18 @@ extension BaSiCSolver {
 
     /// BaSiCPy 1.2.0 `fit_baseline`: with S and D fixed, re-estimates B (and I_R) from Y = 0, μ = init_mu,
     /// starting from the given B, until the inner tolerances or `max_iterations`. Returns (iterations, score).
-    func fitBaseline(flat: [Double], dark: [Double], baseline: inout [Double]) -> (Int, Double) {
+    func fitBaseline(flat: [Double], dark: [Double], baseline: inout [Double], iterations: Int? = nil)
+        -> (Int, Double) {
         let p = parameters
         let t = frames, n = pixels
         let ladmap = p.fittingMode == .ladmap
-        multiplier.fill(0)
-        residual.fill(0)
+        let maxIterations = iterations ?? p.maxIterations
+        if let (y, r) = resumeBuffers {
+            for i in 0..<multiplier.count { multiplier.pointer[i] = y[i]; residual.pointer[i] = r[i] }
+        } else {
+            multiplier.fill(0)
+            residual.fill(0)
+        }
         var mu = initialMu
         var k = 0
         var score = Double.infinity
@@ -141,7 +147,7 @@ extension BaSiCSolver {
             let keepGoing = ladmap
                 ? (score > p.optimizationTolerance || valueDiff > p.optimizationToleranceDiff)
                 : score > p.optimizationTolerance
-            if !(keepGoing && k < p.maxIterations) { break }
+            if !(keepGoing && k < maxIterations) { break }
         }
         _ = (im, wp, yp, rp)
         return (k, score)
@@ -171,5 +177,15 @@ extension BaSiCSolver {
             }
         }
         return blockSum(slot: 2).squareRoot()
+    }
+}
+
+extension BaSiCSolver {
+    /// One baseline-only iteration from given Y and I_R (tests against BaSiCPy's `_step_only_baseline`).
+    func fitBaselineStep(flat: [Double], dark: [Double], baseline: inout [Double], multiplier y: [Float],
+                         residual r: [Float]) -> (Int, Double) {
+        resumeBuffers = (y, r)
+        defer { resumeBuffers = nil }
+        return fitBaseline(flat: flat, dark: dark, baseline: &baseline, iterations: 1)
     }
 }

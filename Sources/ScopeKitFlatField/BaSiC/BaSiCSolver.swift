@@ -42,6 +42,8 @@ final class BaSiCSolver {
     var lastValueDiff: Double = 0
     /// μ after the last inner iteration, for tests.
     var lastMu: Double = 0
+    /// Y and I_R to start the baseline-only fit from (tests), instead of zeros.
+    var resumeBuffers: ([Float], [Float])? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack
@@ -137,8 +139,27 @@ final class BaSiCSolver {
                                     for f in 0..<t {
                                         let o = f * n
                                         let bf = bF[f]
-                                        var fs: Float = 0, d2: Float = 0, ys: Float = 0
-                                        for x in r {
+                                        var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>(), ys8 = SIMD8<Float>()
+                                        let bf8 = SIMD8<Float>(repeating: bf), inv8 = SIMD8<Float>(repeating: invMu)
+                                        let th8 = SIMD8<Float>(repeating: threshold)
+                                        var x = r.lowerBound
+                                        let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                        let wo = wp.value + o
+                                        while x + 8 <= r.upperBound {
+                                            let y = load8(yo + x)
+                                            let s = load8(spp.value + x)
+                                            let v = load8(imo + x) - bf8 * s - load8(dpp.value + x) + y * inv8
+                                            let ir = shrink8(v, load8(wo + x) * th8)
+                                            let d = ir - load8(ro + x)
+                                            d28 += d * d
+                                            store8(ir, ro + x)
+                                            let e = v - ir
+                                            fs8 += s * e
+                                            if dark { store8(load8(hpp.value + x) + e, hpp.value + x); ys8 += y }
+                                            x += 8
+                                        }
+                                        var fs = fs8.sum(), d2 = d28.sum(), ys = ys8.sum()
+                                        for x in x..<r.upperBound {
                                             let y = yp.value[o + x]
                                             let s = spp.value[x]
                                             let v = im.value[o + x] - bf * s - dpp.value[x] + y * invMu
@@ -285,8 +306,22 @@ final class BaSiCSolver {
                                 let o = f * n
                                 let bf = bF[f]
                                 let c: Float = gradientWeighted ? bf : 1
-                                var r2: Float = 0
-                                for x in r {
+                                var r28 = SIMD8<Float>()
+                                let bf8 = SIMD8<Float>(repeating: bf), c8 = SIMD8<Float>(repeating: c)
+                                let mu8 = SIMD8<Float>(repeating: muF), next8 = SIMD8<Float>(repeating: invNext)
+                                let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                var x = r.lowerBound
+                                while x + 8 <= r.upperBound {
+                                    let res = load8(imo + x) - load8(ro + x)
+                                        - (bf8 * load8(spp.value + x) + load8(dpp.value + x))
+                                    let y = load8(yo + x) + mu8 * res
+                                    store8(y, yo + x)
+                                    r28 += res * res
+                                    store8(load8(g.value + x) + c8 * (res + y * next8), g.value + x)
+                                    x += 8
+                                }
+                                var r2 = r28.sum()
+                                for x in x..<r.upperBound {
                                     let res = im.value[o + x] - rp.value[o + x] - (bf * spp.value[x] + dpp.value[x])
                                     let y = yp.value[o + x] + muF * res
                                     yp.value[o + x] = y

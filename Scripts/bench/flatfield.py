@@ -1,0 +1,62 @@
+"""Python anchors for Benchmarks/ScopeKitBenchmarks/FlatFieldBenchmarks.swift (same names).
+
+flatfield.basic.fit.<mode>.200x256: BaSiCPy 1.2.0 (jax 0.4.23, CPU) `BaSiC(fitting_mode=mode).fit` on 200
+deterministic vignetted 256² tiles (same formula as the Swift side), default working size 128, warm (the
+harness runs once before timing, which includes the jit compilation). BaSiCPy lives in its own environment
+(.reference/basicpy); this script re-executes itself there. XLA is limited to one thread when
+SCOPEKIT_BENCH_THREADS=1.
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+threads = os.environ.get("SCOPEKIT_BENCH_THREADS", "1")
+if threads == "1" and "XLA_FLAGS" not in os.environ:
+    os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+try:
+    import basicpy  # noqa: F401
+except ImportError:
+    py = os.path.join(ROOT, ".reference", "basicpy", "bin", "python")
+    if not os.path.exists(py):
+        sys.exit(0)
+    sys.exit(subprocess.call([py, os.path.abspath(__file__)] + sys.argv[1:], env=dict(os.environ)))
+
+import logging  # noqa: E402
+
+import numpy as np  # noqa: E402
+from basicpy import BaSiC  # noqa: E402
+
+sys.path.insert(0, HERE)
+from common import run  # noqa: E402
+
+logging.getLogger("basicpy").setLevel(logging.ERROR)
+
+
+def tiles(t=200, n=256):
+    def unit(k):
+        return ((k * 1103515245 + 12345) % 2147483648) / 2147483648
+    p = n * n
+    c = (np.arange(n) + 0.5) / n * 2 - 1
+    s = 1 - 0.275 * (c[None, :] ** 2 + c[:, None] ** 2)
+    out = np.empty((t, n, n), np.float32)
+    idx = np.arange(p, dtype=np.int64)
+    for f in range(t):
+        level = 800 + 400 * unit(1_000_003 * (f + 1))
+        u = ((((f * p + idx) * 1103515245 + 12345) % 2147483648) / 2147483648).reshape(n, n)
+        out[f] = (level * s * (0.5 + u)).astype(np.float32)
+    return out
+
+
+def fit(mode):
+    def make():
+        images = tiles()
+        return lambda: BaSiC(fitting_mode=mode).fit(images)
+    return make
+
+
+BENCHMARKS = {f"flatfield.basic.fit.{m}.200x256": fit(m) for m in ["ladmap", "approximate"]}
+
+if __name__ == "__main__":
+    run(BENCHMARKS, sys.argv[1:])

@@ -1,0 +1,428 @@
+import ScopeKitCore
+import ScopeKitFourier
+
+/// Images fed to a BaSiC fit one at a time, so a dataset never has to be in memory at full resolution.
+///
+/// Only the working-size copy of every image is kept (T × 128² floats by default).
+///
+/// ```swift
+/// struct Tiles: BaSiCFrameSource {
+///     let urls: [URL]
+///     var frameCount: Int { urls.count }
+///     var frameShape: [Int] { [2048, 2048] }
+///     func frame(_ i: Int) throws -> NDArray<Float> { try ImageIO.read(urls[i]).asFloat32() }
+/// }
+/// let profiles = try BaSiC.fit(source: Tiles(urls: urls))
+/// ```
+public protocol BaSiCFrameSource {
+    /// The number of images T.
+    var frameCount: Int { get }
+    /// The shape [rows, columns] every image must have.
+    var frameShape: [Int] { get }
+    /// Image `index` (0 ≤ index < frameCount), shape ``frameShape``.
+    func frame(_ index: Int) throws -> NDArray<Float>
+}
+
+/// The BaSiC shading model (Peng et al., *Nat. Commun.* 8:14836, 2017) as implemented by BaSiCPy 1.2.0.
+///
+/// Each image n is modelled as `I_n = B_n·S + D + E_n` with a smooth flat-field S (sparse in the DCT
+/// domain), an optional dark-field D, a per-image baseline B_n and a sparse residual E_n (the sample). The
+/// fit resizes the images to a working size (128² by default), alternates an inner ADMM solve (LADMAP or the
+/// original "approximate" scheme) with a reweighting of the residual, and resizes the profiles back.
+///
+/// ```swift
+/// let profiles = try BaSiC.fit(images: tiles)            // tiles: NDArray<Float> [T, Y, X]
+/// let flat = profiles.flatfield                          // [Y, X], mean ≈ 1
+/// let corrected = try BaSiC.transform(tiles, profiles: profiles)
+/// ```
+///
+/// Follows BaSiCPy 1.2.0 `BaSiC.fit` / `transform` (parameters, defaults, automatic λ of the approximate
+/// mode, resizing with `jax.image.resize` and `skimage.transform.resize`). Differences: sums are in double
+/// precision where BaSiCPy uses float32; the spectral norm is computed by power iteration; `max_workers` is
+/// honoured; 4-D (T, Z, Y, X) stacks are not supported.
+///
+/// - Complexity: O(T·P) per inner iteration for P working-size pixels (one or two fused passes), plus two
+///   O(P log P) DCTs; resizing costs O(T·Y·X). Memory: five T·P float buffers.
+public enum BaSiC {
+    /// Fits flat-field, dark-field (if ``Parameters/getDarkfield``) and baseline to a stack of images.
+    ///
+    /// - Parameters:
+    ///   - images: [T, Y, X] float32 images (T tiles or time points of one channel).
+    ///   - fittingWeight: optional relative weight per pixel, same shape as `images` (BaSiCPy
+    ///     `fitting_weight`): resized like the images and min-max normalised to [0, 1] (all-equal weights
+    ///     count as 1).
+    ///   - parameters: the BaSiCPy 1.2.0 parameters (defaults: ladmap, 128², flat-field only).
+    /// - Returns: the profiles at the images' frame shape and the baseline of length T.
+    /// - Throws: ``ScopeKitError/badInput(_:file:)`` for a rank other than 3, an empty stack, NaN or infinite
+    ///   values, all-zero images or a fit whose flat-field vanishes; ``ScopeKitError/usage(_:)`` for bad
+    ///   parameters.
+    public static func fit(images: NDArray<Float>, fittingWeight: NDArray<Float>? = nil,
+                           parameters: Parameters = Parameters()) throws -> BaSiCProfiles {
+        try parameters.validate()
+        guard images.rank == 3 else {
+            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X], got \(images.shape)")
+        }
+        let (t, rows, columns) = (images.shape[0], images.shape[1], images.shape[2])
+        guard t > 0, rows > 0, columns > 0 else {
+            throw ScopeKitError.badInput("BaSiC: empty image stack \(images.shape)")
+        }
+        let stack = try workingStack(images, parameters: parameters, label: "images")
+        var weights: FloatBuffer? = nil
+        if let fw = fittingWeight {
+            guard fw.shape == images.shape else {
+                throw ScopeKitError.badInput("BaSiC: fitting weights have shape \(fw.shape), images \(images.shape)")
+            }
+            let w = try workingStack(fw, parameters: parameters, label: "fitting weights")
+            let s = w.summary(workers: parameters.workers)
+            let span = Float(s.maximum - s.minimum)
+            for i in 0..<w.data.count {
+                w.data.pointer[i] = span > 0 ? (w.data.pointer[i] - Float(s.minimum)) / span : 1
+            }
+            weights = w.data
+        }
+        return try fitWorking(stack, fitWeights: weights, frameShape: (rows, columns), parameters: parameters)
+    }
+
+    /// Fits the BaSiC model to images read one at a time from `source` (see ``BaSiCFrameSource``).
+    ///
+    /// Same results as ``fit(images:fittingWeight:parameters:)`` on the stacked images.
+    public static func fit(source: some BaSiCFrameSource, parameters: Parameters = Parameters()) throws
+        -> BaSiCProfiles {
+        try parameters.validate()
+        let shape = source.frameShape
+        guard shape.count == 2, shape[0] > 0, shape[1] > 0, source.frameCount > 0 else {
+            throw ScopeKitError.badInput("BaSiC: a source needs ≥ 1 image of shape [Y, X], got "
+                                         + "\(source.frameCount) of \(shape)")
+        }
+        let (rows, columns) = (shape[0], shape[1])
+        let ws = parameters.workingSize ?? .square(0)
+        let (wr, wc) = parameters.workingSize == nil ? (rows, columns) : (ws.rows, ws.columns)
+        let stack = WorkingStack(frames: source.frameCount, rows: wr, columns: wc)
+        let plan = Resampler2D.toWorkingSize(from: (rows, columns), to: (wr, wc))
+        var scratch = [Float](repeating: 0, count: rows * wc)
+        for i in 0..<source.frameCount {
+            let frame = try source.frame(i)
+            guard frame.shape == shape else {
+                throw ScopeKitError.badInput("BaSiC: image \(i) has shape \(frame.shape), expected \(shape)")
+            }
+            try frame.withUnsafeBufferPointer { p in
+                guard p.allSatisfy({ $0.isFinite }) else {
+                    throw ScopeKitError.badInput("BaSiC: image \(i) contains NaN or infinite values")
+                }
+                scratch.withUnsafeMutableBufferPointer { s in
+                    resize(p.baseAddress!, plan: plan, identity: (wr, wc) == (rows, columns),
+                           into: stack.data.pointer + i * wr * wc, scratch: s.baseAddress!)
+                }
+            }
+        }
+        return try fitWorking(stack, fitWeights: nil, frameShape: (rows, columns), parameters: parameters)
+    }
+
+    /// Re-estimates only the per-image baseline with the flat-field and dark-field fixed (BaSiCPy 1.2.0's
+    /// `fit_baseline` rounds, run after a `sort_intensity` fit; 2.0 `fit_only_baseline`).
+    ///
+    /// The images are resized to the working size; profiles of the images' frame shape are resized to it too
+    /// (profiles already at the working size are used as they are). Runs
+    /// ``Parameters/maxReweightIterationsBaseline`` reweighting rounds starting from uniform weights.
+    ///
+    /// ```swift
+    /// let b = try BaSiC.fitBaseline(images: movie, flatfield: p.flatfield, darkfield: p.darkfield)
+    /// ```
+    ///
+    /// - Returns: the baseline, shape [T].
+    public static func fitBaseline(images: NDArray<Float>, flatfield: NDArray<Float>,
+                                   darkfield: NDArray<Float>? = nil,
+                                   parameters: Parameters = Parameters()) throws -> NDArray<Float> {
+        try parameters.validate()
+        guard images.rank == 3, images.shape.allSatisfy({ $0 > 0 }) else {
+            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X], got \(images.shape)")
+        }
+        let stack = try workingStack(images, parameters: parameters, label: "images")
+        let working = [stack.rows, stack.columns]
+        func profile(_ a: NDArray<Float>, _ name: String) throws -> [Double] {
+            if a.shape == working { return a.elements.map(Double.init) }
+            guard a.shape == Array(images.shape.dropFirst()) else {
+                throw ScopeKitError.badInput("BaSiC: \(name) has shape \(a.shape); expected \(working) or "
+                                             + "\(Array(images.shape.dropFirst()))")
+            }
+            let s = try workingStack(a.reshaped([1] + a.shape), parameters: parameters, label: name)
+            return (0..<s.pixels).map { Double(s.data.pointer[$0]) }
+        }
+        let flat = try profile(flatfield, "flat-field")
+        let dark = try darkfield.map { try profile($0, "dark-field") }
+            ?? [Double](repeating: 0, count: stack.pixels)
+        guard flat.allSatisfy({ $0.isFinite }), dark.allSatisfy({ $0.isFinite }),
+              flat.contains(where: { $0 != 0 }) else {
+            throw ScopeKitError.badInput("BaSiC: the flat-field must be finite and not all zero")
+        }
+        let summary = stack.summary(workers: parameters.workers)
+        guard summary.maximum != 0 || summary.minimum != 0 else {
+            throw ScopeKitError.badInput("BaSiC: every image is zero; there is no baseline to fit")
+        }
+        let solver = BaSiCSolver(stack: stack, parameters: parameters)
+        try configure(solver, summary: summary)
+        solver.weights.fill(1)
+        var baseline = [Double](repeating: 1, count: stack.frames)
+        let rule: BaSiCSolver.WeightRule = parameters.fittingMode == .ladmap ? .ladmap : .approximateBaseline
+        for _ in 0..<parameters.maxReweightIterationsBaseline {
+            baseline = parameters.fittingMode == .ladmap
+                ? [Double](repeating: 1, count: stack.frames) : frameMeans(stack)
+            _ = solver.fitBaseline(flat: flat, dark: dark, baseline: &baseline)
+            solver.updateWeights(rule: rule, flat: flat, dark: dark, baseline: baseline, fitWeights: nil)
+        }
+        return NDArray<Float>(baseline.map { Float($0) }, shape: [stack.frames])
+    }
+
+    /// How ``transform(_:profiles:timelapse:)`` treats the baseline (BaSiCPy `timelapse`).
+    public enum TimelapseMode: String, Sendable {
+        /// `(I − D)/S − B_n` (BaSiCPy `timelapse=True` / `"multiplicative"`).
+        case multiplicative
+        /// `I − D − S·B_n` (BaSiCPy `"additive"`).
+        case additive
+    }
+
+    /// Applies profiles to images: `(I − D)/S`, or with a time-lapse baseline removed.
+    ///
+    /// Matches BaSiCPy 1.2.0 `BaSiC.transform` (float32 result; a zero flat-field pixel gives ±∞ or NaN
+    /// there, as in BaSiCPy).
+    ///
+    /// - Parameters:
+    ///   - images: [T, Y, X] images with the profiles' frame shape (or one [Y, X] image without timelapse).
+    ///   - timelapse: `nil` (default) ignores the baseline; otherwise the baseline must have length T.
+    /// - Throws: ``ScopeKitError/badInput(_:file:)`` for mismatched shapes.
+    /// - Complexity: O(T·Y·X), parallel over images.
+    public static func transform(_ images: NDArray<Float>, profiles: BaSiCProfiles,
+                                 timelapse: TimelapseMode? = nil) throws -> NDArray<Float> {
+        let frameShape = Array(images.shape.suffix(2))
+        guard images.rank == 3 || (images.rank == 2 && timelapse == nil),
+              profiles.flatfield.shape == frameShape, profiles.darkfield.shape == frameShape else {
+            throw ScopeKitError.badInput("BaSiC: images \(images.shape) do not match profiles "
+                                         + "\(profiles.flatfield.shape) / \(profiles.darkfield.shape)")
+        }
+        let t = images.rank == 3 ? images.shape[0] : 1
+        if timelapse != nil, profiles.baseline.count != t {
+            throw ScopeKitError.badInput("BaSiC: baseline has \(profiles.baseline.count) values for \(t) images")
+        }
+        let n = frameShape[0] * frameShape[1]
+        let flat = profiles.flatfield.elements, dark = profiles.darkfield.elements
+        let base = profiles.baseline.elements
+        return images.withUnsafeBufferPointer { src in
+            let s = UncheckedSendable(src.baseAddress!)
+            return NDArray<Float>(unsafeUninitializedShape: images.shape) { out in
+                let o = UncheckedSendable(out.baseAddress!)
+                Parallel.forEach(0..<t) { f in
+                    let off = f * n
+                    switch timelapse {
+                    case nil:
+                        for x in 0..<n { o.value[off + x] = (s.value[off + x] - dark[x]) / flat[x] }
+                    case .multiplicative:
+                        for x in 0..<n { o.value[off + x] = (s.value[off + x] - dark[x]) / flat[x] - base[f] }
+                    case .additive:
+                        for x in 0..<n { o.value[off + x] = s.value[off + x] - dark[x] - flat[x] * base[f] }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Internals
+
+    /// The images resized to the working size (BaSiCPy `_resize_to_working_size`), checked for NaN/∞.
+    static func workingStack(_ images: NDArray<Float>, parameters: Parameters, label: String) throws
+        -> WorkingStack {
+        let (t, rows, columns) = (images.shape[0], images.shape[1], images.shape[2])
+        let ws = parameters.workingSize
+        let (wr, wc) = ws.map { ($0.rows, $0.columns) } ?? (rows, columns)
+        let stack = WorkingStack(frames: t, rows: wr, columns: wc)
+        let plan = Resampler2D.toWorkingSize(from: (rows, columns), to: (wr, wc))
+        let identity = (wr, wc) == (rows, columns)
+        var bad = [Bool](repeating: false, count: t)
+        images.withUnsafeBufferPointer { src in
+            let s = UncheckedSendable(src.baseAddress!)
+            let dst = UncheckedSendable(stack.data.pointer)
+            bad.withUnsafeMutableBufferPointer { badp in
+                let bp = UncheckedSendable(badp.baseAddress!)
+                BaSiCParallel.run(t, workers: parameters.workers) { f in
+                    let frame = s.value + f * rows * columns
+                    for i in 0..<(rows * columns) where !frame[i].isFinite {
+                        bp.value[f] = true
+                        return
+                    }
+                    var scratch = [Float](repeating: 0, count: identity ? 0 : rows * wc)
+                    scratch.withUnsafeMutableBufferPointer { sc in
+                        resize(frame, plan: plan, identity: identity, into: dst.value + f * wr * wc,
+                               scratch: sc.baseAddress ?? dst.value)
+                    }
+                }
+            }
+        }
+        if let f = bad.firstIndex(of: true) {
+            throw ScopeKitError.badInput("BaSiC: \(label) \(f) contains NaN or infinite values")
+        }
+        return stack
+    }
+
+    static func resize(_ src: UnsafePointer<Float>, plan: Resampler2D, identity: Bool,
+                       into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if identity {
+            dst.update(from: src, count: plan.outputCount)
+        } else {
+            plan.apply(src, into: dst, scratch: scratch)
+        }
+    }
+
+    static func frameMeans(_ stack: WorkingStack) -> [Double] {
+        (0..<stack.frames).map { f in
+            var s = 0.0
+            for x in 0..<stack.pixels { s += Double(stack.data.pointer[f * stack.pixels + x]) }
+            return s / Double(stack.pixels)
+        }
+    }
+
+    /// Sets μ, the norms and λ (BaSiCPy `fit` before the reweighting loop).
+    static func configure(_ solver: BaSiCSolver, summary: (norm: Double, minimum: Double, maximum: Double))
+        throws {
+        let p = solver.parameters
+        let stack = solver.stack
+        let sigma = stack.spectralNorm(workers: p.workers)
+        guard sigma > 0, sigma.isFinite else {
+            throw ScopeKitError.badInput("BaSiC: the images have no signal (spectral norm \(sigma))")
+        }
+        solver.initialMu = p.fittingMode == .approximate
+            ? p.muCoefficient / sigma
+            : p.muCoefficient / sigma / Double(stack.frames * stack.pixels)
+        solver.maxMu = solver.initialMu * p.maxMuCoefficient
+        solver.darkfieldMax = summary.minimum
+        solver.imageNorm = summary.norm
+        if p.fittingMode == .approximate {
+            // λS = Σ|DCT(mean image / mean)| / 800 · smoothness_flatfield, λD = λS·smoothness_darkfield/2.5,
+            // λsparse = λD · sparse_cost_darkfield · 100.
+            let means = frameMeans(stack)
+            var meanImage = [Double](repeating: 0, count: stack.pixels)
+            for f in 0..<stack.frames {
+                for x in 0..<stack.pixels { meanImage[x] += Double(stack.data.pointer[f * stack.pixels + x]) }
+            }
+            let total = means.reduce(0, +) / Double(stack.frames)
+            for x in 0..<stack.pixels { meanImage[x] = meanImage[x] / Double(stack.frames) / total }
+            solver.lambdaFlat = try solver.dct.absoluteSum(meanImage) / 800 * p.smoothnessFlatfield
+            solver.lambdaDark = solver.lambdaFlat * p.smoothnessDarkfield / 2.5
+            solver.lambdaSparse = solver.lambdaDark * p.sparseCostDarkfield * 100
+        } else {
+            solver.lambdaFlat = p.smoothnessFlatfield
+            solver.lambdaDark = p.smoothnessDarkfield
+            solver.lambdaSparse = p.sparseCostDarkfield
+        }
+    }
+
+    /// The reweighting loop of BaSiCPy 1.2.0 `fit` on a working stack.
+    static func fitWorking(_ stack: WorkingStack, fitWeights: FloatBuffer?, frameShape: (Int, Int),
+                           parameters p: Parameters) throws -> BaSiCProfiles {
+        let workers = p.workers
+        let summary = stack.summary(workers: workers)
+        guard summary.maximum != 0 || summary.minimum != 0 else {
+            throw ScopeKitError.badInput("BaSiC: every image is zero; there is no shading to fit")
+        }
+        let t = stack.frames, n = stack.pixels
+        var ws = fitWeights
+        if p.autosegment {
+            let mask = try stack.autosegmentMask(margin: p.autosegmentMargin)
+            let w = ws ?? { let b = FloatBuffer(count: t * n); b.fill(1); return b }()
+            for i in 0..<(t * n) where !mask[i] { w.pointer[i] = 0 }
+            ws = w
+        }
+        var unsorted: WorkingStack? = nil
+        var unsortedWeights: FloatBuffer? = nil
+        if p.sortIntensity {
+            unsorted = stack.copy()
+            if let w = ws {
+                let c = FloatBuffer(count: w.count)
+                c.pointer.update(from: w.pointer, count: w.count)
+                unsortedWeights = c
+            }
+            stack.sortPixels(weights: ws, workers: workers)
+        }
+        let solver = BaSiCSolver(stack: stack, parameters: p)
+        try configure(solver, summary: summary)
+        if let w = ws { solver.weights.pointer.update(from: w.pointer, count: w.count) } else { solver.weights.fill(1) }
+        var report = BaSiCFitReport()
+        report.smoothnessFlatfield = solver.lambdaFlat
+        report.smoothnessDarkfield = solver.lambdaDark
+        report.sparseCostDarkfield = solver.lambdaSparse
+        report.workingShape = [stack.rows, stack.columns]
+
+        var darkWeights = [Double](repeating: 1, count: n)
+        let median = p.fittingMode == .ladmap ? stack.pixelMedian(workers: workers) : []
+        var lastFlat: [Double]? = nil, lastDark: [Double]? = nil
+        var flat = [Double](), dark = [Double](), baseline = [Double]()
+        for _ in 0..<p.maxReweightIterations {
+            var st = BaSiCState(flat: p.fittingMode == .ladmap ? median : [Double](repeating: 0, count: n),
+                                darkResidual: [Double](repeating: 0, count: n), darkOffset: 0,
+                                baseline: [Double](repeating: 1, count: t))
+            let (k, converged, score) = p.fittingMode == .ladmap
+                ? try solver.ladmap(&st, darkWeights: darkWeights) : try solver.approximate(&st)
+            report.innerIterations.append(k)
+            report.converged = converged
+            report.score = score
+            guard let maxFlat = st.flat.max(), maxFlat != 0, maxFlat.isFinite else {
+                throw ScopeKitError.badInput("BaSiC: the estimated flat-field is zero; "
+                                             + "try a smaller smoothness_darkfield")
+            }
+            dark = p.fittingMode == .ladmap
+                ? st.darkResidual.map { $0 + st.darkOffset }
+                : (0..<n).map { st.darkResidual[$0] + st.darkOffset * (1 + st.flat[$0]) }
+            let meanS = st.flat.reduce(0, +) / Double(n)
+            flat = st.flat.map { $0 / meanS }
+            baseline = st.baseline.map { $0 * meanS }
+            solver.updateWeights(rule: p.fittingMode == .ladmap ? .ladmap : .approximate, flat: flat, dark: dark,
+                                 baseline: baseline, fitWeights: ws)
+            if p.fittingMode == .ladmap {
+                var w = st.darkResidual.map { 1 / (abs(Double(Float($0))) + p.epsilon) }
+                let m = w.reduce(0, +) / Double(n)
+                for x in 0..<n { w[x] /= m }
+                darkWeights = w
+            }
+            if let lf = lastFlat, let ld = lastDark {
+                var num = 0.0, den = 0.0
+                for x in 0..<n { num += abs(flat[x] - lf[x]); den += abs(lf[x]) }
+                var score = num / den
+                if p.getDarkfield {
+                    var dn = 0.0, dd = 0.0
+                    for x in 0..<n { dn += abs(dark[x] - ld[x]); dd += abs(ld[x]) }
+                    score = Swift.max(score, dn / Swift.max(dd, 1))
+                }
+                report.reweightScore = score
+                if score <= p.reweightingTolerance {
+                    report.reweightingConverged = true
+                    break
+                }
+            }
+            lastFlat = flat
+            lastDark = dark
+        }
+
+        if let original = unsorted {
+            // Re-estimate B on the unsorted images with S and D fixed (the weights carry over, as in 1.2.0).
+            let baseSolver = BaSiCSolver(stack: original, parameters: p)
+            baseSolver.initialMu = solver.initialMu
+            baseSolver.maxMu = solver.maxMu
+            baseSolver.imageNorm = solver.imageNorm
+            baseSolver.darkfieldMax = solver.darkfieldMax
+            baseSolver.weights.pointer.update(from: solver.weights.pointer, count: solver.weights.count)
+            let rule: BaSiCSolver.WeightRule = p.fittingMode == .ladmap ? .ladmap : .approximateBaseline
+            for _ in 0..<p.maxReweightIterationsBaseline {
+                baseline = p.fittingMode == .ladmap ? [Double](repeating: 1, count: t) : frameMeans(original)
+                _ = baseSolver.fitBaseline(flat: flat, dark: dark, baseline: &baseline)
+                baseSolver.updateWeights(rule: rule, flat: flat, dark: dark, baseline: baseline,
+                                         fitWeights: unsortedWeights)
+            }
+        }
+
+        let working = (stack.rows, stack.columns)
+        let flatOut = resizeProfile(flat, from: working, to: frameShape)
+        let darkOut = resizeProfile(dark, from: working, to: frameShape)
+        return BaSiCProfiles(flatfield: NDArray(flatOut, shape: [frameShape.0, frameShape.1]),
+                             darkfield: NDArray(darkOut, shape: [frameShape.0, frameShape.1]),
+                             baseline: NDArray(baseline.map { Float($0) }, shape: [t]),
+                             report: report)
+    }
+}

@@ -1,0 +1,209 @@
+import ScopeKitCore
+
+extension BaSiCSolver {
+    /// BaSiCPy 1.2.0 `ApproximateFit.fit` (MATLAB `inexact_alm_rspca_l1`, ent1 = 1, ent2 = 10): iterates until
+    /// ‖res‖/‖Im‖ ≤ tol or `max_iterations`. Returns (iterations, converged, score).
+    func approximate(_ st: inout BaSiCState, resumeAt: Double? = nil) throws -> (Int, Bool, Double) {
+        let p = parameters
+        let t = frames, n = pixels
+        let dark = p.getDarkfield
+        if resumeAt == nil {
+            multiplier.fill(0)
+            residual.fill(0)
+        }
+        var mu = resumeAt ?? initialMu
+        initialGradient(st, weighted: false, mu: mu)
+        // pixelSum holds Σ_n (Im − I_B − I_R + Y/μ) for the baseline/dark-field `refBaseline`/`refDark`.
+        var refBaseline = st.baseline
+        var refDark = (0..<n).map { st.darkResidual[$0] + st.darkOffset }
+        var k = 0
+        var score = Double.infinity
+        var converged = false
+        let im = UncheckedSendable(stack.data.pointer)
+        let wp = UncheckedSendable(weights.pointer)
+        let yp = UncheckedSendable(multiplier.pointer)
+        let rp = UncheckedSendable(residual.pointer)
+        var sF = [Float](repeating: 0, count: n)
+        var dF = [Float](repeating: 0, count: n)
+        var inMask = [Float](repeating: 0, count: n)
+        var outMask = [Float](repeating: 0, count: n)
+        while true {
+            // Flat-field: Ŝ = DCT(S) + DCT(mean_n(Im − I_B − I_R + Y/μ)), shrunk by λS/μ.
+            let sumRef = refBaseline.reduce(0, +), sumB = st.baseline.reduce(0, +)
+            var newFlat = [Double](repeating: 0, count: n)
+            for x in 0..<n {
+                let dCur = st.darkResidual[x] + st.darkOffset
+                let temp = (Double(pixelSum[x]) + st.flat[x] * (sumRef - sumB) + Double(t) * (refDark[x] - dCur))
+                    / Double(t)
+                newFlat[x] = st.flat[x] + temp
+            }
+            try dct.apply(&newFlat, threshold: lambdaFlat / mu)
+            st.flat = newFlat
+            let meanS = newFlat.reduce(0, +) / Double(n)
+            var countIn = 0.0, countOut = 0.0
+            for x in 0..<n {
+                sF[x] = Float(newFlat[x])
+                dF[x] = Float(st.darkResidual[x] + st.darkOffset)
+                let s = Float(newFlat[x])
+                inMask[x] = s > Float(meanS * (1 - 1e-6)) ? 1 : 0
+                outMask[x] = s < Float(meanS * (1 + 1e-6)) ? 1 : 0
+                countIn += Double(inMask[x]); countOut += Double(outMask[x])
+            }
+            let nextMu = Swift.min(mu * p.rho, maxMu)
+            let invMu = Float(1 / mu), muF = Float(mu), invNext = Float(1 / nextMu)
+            let bF = st.baseline.map { Float($0) }
+            // One fused pass: I_R, R = Im − I_R, per-frame sums, Y += μ(R − I_B), next Σ_n(res + Y/μ').
+            framePartials.withUnsafeMutableBufferPointer { fp in
+                blockPartials.withUnsafeMutableBufferPointer { bp in
+                    pixelSum.withUnsafeMutableBufferPointer { gp in
+                        let fpp = UncheckedSendable(fp.baseAddress!), bpp = UncheckedSendable(bp.baseAddress!)
+                        let g = UncheckedSendable(gp.baseAddress!)
+                        sF.withUnsafeBufferPointer { sp in
+                            dF.withUnsafeBufferPointer { dp in
+                                inMask.withUnsafeBufferPointer { ip in
+                                    outMask.withUnsafeBufferPointer { op in
+                                        let spp = UncheckedSendable(sp.baseAddress!)
+                                        let dpp = UncheckedSendable(dp.baseAddress!)
+                                        let ipp = UncheckedSendable(ip.baseAddress!)
+                                        let opp = UncheckedSendable(op.baseAddress!)
+                                        blocks.run { b in
+                                            let r = blocks.range(b)
+                                            for x in r { g.value[x] = 0 }
+                                            var total = 0.0
+                                            for f in 0..<t {
+                                                let o = f * n
+                                                let bf = bF[f]
+                                                var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
+                                                var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
+                                                let bf8 = SIMD8<Float>(repeating: bf)
+                                                let inv8 = SIMD8<Float>(repeating: invMu)
+                                                let mu8 = SIMD8<Float>(repeating: muF)
+                                                let next8 = SIMD8<Float>(repeating: invNext)
+                                                let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                                let wo = wp.value + o
+                                                var x = r.lowerBound
+                                                while x + 8 <= r.upperBound {
+                                                    let ib = bf8 * load8(spp.value + x) + load8(dpp.value + x)
+                                                    let y = load8(yo + x)
+                                                    let imv = load8(imo + x)
+                                                    let v = imv - ib + y * inv8
+                                                    let ir = shrink8(v, load8(wo + x) * inv8)
+                                                    store8(ir, ro + x)
+                                                    let rr = imv - ir
+                                                    sr8 += rr
+                                                    if dark {
+                                                        si8 += rr * load8(ipp.value + x)
+                                                        so8 += rr * load8(opp.value + x)
+                                                    }
+                                                    let res = rr - ib
+                                                    let yn = y + mu8 * res
+                                                    store8(yn, yo + x)
+                                                    r28 += res * res
+                                                    store8(load8(g.value + x) + (res + yn * next8), g.value + x)
+                                                    x += 8
+                                                }
+                                                var sr = sr8.sum(), si = si8.sum(), so = so8.sum()
+                                                var r2 = r28.sum()
+                                                for x in x..<r.upperBound {
+                                                    let ib = bf * spp.value[x] + dpp.value[x]
+                                                    let y = yp.value[o + x]
+                                                    let v = im.value[o + x] - ib + y * invMu
+                                                    let ir = shrink(v, wp.value[o + x] * invMu)
+                                                    rp.value[o + x] = ir
+                                                    let rr = im.value[o + x] - ir
+                                                    sr += rr
+                                                    if dark { si += rr * ipp.value[x]; so += rr * opp.value[x] }
+                                                    let res = rr - ib
+                                                    let yn = y + muF * res
+                                                    yp.value[o + x] = yn
+                                                    r2 += res * res
+                                                    g.value[x] += res + yn * invNext
+                                                }
+                                                let base = (b * t + f) * 3
+                                                fpp.value[base] = Double(sr)
+                                                fpp.value[base + 1] = Double(si)
+                                                fpp.value[base + 2] = Double(so)
+                                                total += Double(r2)
+                                            }
+                                            bpp.value[b * 4 + 2] = total
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            score = blockSum(slot: 2).squareRoot() / imageNorm
+            refBaseline = st.baseline
+            refDark = dF.map { Double($0) }
+            // Baseline: B_n = max(0, mean(R_n) / mean(R)).
+            let sumR = frameSums(slot: 0)
+            let meanR = sumR.reduce(0, +) / Double(t * n)
+            for f in 0..<t { st.baseline[f] = Swift.max(0, (sumR[f] / Double(n)) / meanR) }
+            if dark { try approximateDarkfield(&st, meanR: meanR, meanS: meanS, countIn: countIn,
+                                               countOut: countOut, mu: mu) }
+            mu = nextMu
+            lastMu = mu
+            k += 1
+            if !(score > p.optimizationTolerance && k < p.maxIterations) {
+                converged = k < p.maxIterations
+                break
+            }
+        }
+        _ = (im, wp, yp, rp)
+        return (k, converged, score)
+    }
+
+    /// The dark-field update of the approximate mode (MATLAB BaSiC's recipe as BaSiCPy 1.2.0 writes it).
+    /// When no image has B_n < 1 (all baselines equal) the dark-field is left unchanged (BaSiCPy divides by 0).
+    private func approximateDarkfield(_ st: inout BaSiCState, meanR: Double, meanS: Double, countIn: Double,
+                                      countOut: Double, mu: Double) throws {
+        let t = frames, n = pixels
+        let sumIn = frameSums(slot: 1), sumOut = frameSums(slot: 2)
+        let valid = st.baseline.map { $0 < 1 }
+        let validCount = valid.filter { $0 }.count
+        guard validCount > 0 else { return }
+        var a = [Double](repeating: 0, count: t)
+        for f in 0..<t {
+            let v = (sumIn[f] / (countIn * Double(t)) - sumOut[f] / (countOut * Double(t))) / meanR
+            a[f] = v.isNaN ? 0 : v
+        }
+        var bSq = 0.0, bSum = 0.0, aSum = 0.0, baSum = 0.0
+        for f in 0..<t where valid[f] {
+            bSq += st.baseline[f] * st.baseline[f]; bSum += st.baseline[f]; aSum += a[f]
+            baSum += st.baseline[f] * a[f]
+        }
+        let denominator = bSum * aSum - baSum * Double(validCount)
+        let offset = Swift.min(Swift.max((bSq * aSum - bSum * baSum) / (denominator + 1e-6), 0),
+                               darkfieldMax / meanS)
+        st.darkOffset = offset
+        // Σ over valid frames of R = Im − I_R, per pixel (double).
+        var rValid = [Double](repeating: 0, count: n)
+        let im = UncheckedSendable(stack.data.pointer)
+        let rp = UncheckedSendable(residual.pointer)
+        rValid.withUnsafeMutableBufferPointer { vp in
+            let out = UncheckedSendable(vp.baseAddress!)
+            blocks.run { b in
+                for f in 0..<t where valid[f] {
+                    let o = f * n
+                    for x in blocks.range(b) { out.value[x] += Double(im.value[o + x] - rp.value[o + x]) }
+                }
+            }
+        }
+        let meanBValid = bSum / Double(validCount)
+        var z = [Double](repeating: 0, count: n)
+        var dr = [Double](repeating: 0, count: n)
+        var mean = 0.0
+        for x in 0..<n {
+            z[x] = offset * (meanS - st.flat[x])
+            dr[x] = rValid[x] / Double(validCount) - meanBValid * st.flat[x]
+            mean += dr[x]
+        }
+        mean /= Double(n)
+        for x in 0..<n { dr[x] = dr[x] - mean - z[x] }
+        try dct.apply(&dr, threshold: lambdaDark / (10 * mu))
+        for x in 0..<n { dr[x] = shrink(dr[x], lambdaSparse / (10 * mu)) + z[x] }
+        st.darkResidual = dr
+    }
+}

@@ -1,0 +1,123 @@
+import Dispatch
+import ScopeKitCore
+import ScopeKitFourier
+
+/// Soft thresholding `sign(x)·max(|x| − t, 0)` (BaSiCPy `_jshrinkage`), written as `x − clamp(x, −t, t)`
+/// (identical for t ≥ 0).
+@inline(__always)
+func shrink(_ x: Float, _ t: Float) -> Float {
+    x - Swift.min(Swift.max(x, -t), t)
+}
+
+/// Soft thresholding in double precision.
+@inline(__always)
+func shrink(_ x: Double, _ t: Double) -> Double {
+    x - Swift.min(Swift.max(x, -t), t)
+}
+
+/// Fixed pixel blocks and a worker pool: block boundaries depend only on the pixel count, every block writes
+/// its own partial results, and partials are combined in block order, so results do not depend on `workers`.
+struct PixelBlocks: Sendable {
+    /// Pixels per block (a multiple of 8).
+    static let size = 2048
+    let pixels: Int
+    let count: Int
+    let workers: Int
+
+    init(pixels: Int, workers: Int) {
+        self.pixels = pixels
+        self.count = Swift.max(1, (pixels + PixelBlocks.size - 1) / PixelBlocks.size)
+        self.workers = Swift.max(1, Swift.min(workers, count))
+    }
+
+    @inline(__always)
+    func range(_ b: Int) -> Range<Int> {
+        b * PixelBlocks.size..<Swift.min(pixels, (b + 1) * PixelBlocks.size)
+    }
+
+    /// Runs `body(block)` for every block on up to `workers` threads (blocks are dealt out round-robin).
+    func run(_ body: (Int) -> Void) {
+        BaSiCParallel.run(count, workers: workers, body)
+    }
+}
+
+enum BaSiCParallel {
+    /// Runs `body(i)` for i in 0..<count on up to `workers` threads.
+    static func run(_ count: Int, workers: Int, _ body: (Int) -> Void) {
+        let w = Swift.min(workers, count)
+        if w <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: w) { t in
+                var i = t
+                while i < count {
+                    task.value(i)
+                    i += w
+                }
+            }
+        }
+    }
+}
+
+/// An owned, zero-initialised float buffer (stack arrays of the fit).
+final class FloatBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: Swift.max(count, 1))
+        pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    func fill(_ v: Float) { pointer.update(repeating: v, count: count) }
+}
+
+/// The orthonormal 2-D DCT smoothing step `IDCT(shrink(DCT(x), t))` of a working-size image, through
+/// ScopeKitFourier's `DCT` (scipy `dctn(norm='ortho')`, which BaSiCPy's `JaxDCT` equals).
+struct DCTShrinker {
+    let rows: Int
+    let columns: Int
+
+    /// Replaces `x` by `IDCT(shrink(DCT(x), threshold))`.
+    func apply(_ x: inout [Double], threshold: Double) throws {
+        var a = NDArray<Double>(x, shape: [rows, columns])
+        a = try DCT.forward(a)
+        a.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = shrink(p[i], threshold) }
+        }
+        a = try DCT.inverse(a)
+        a.withUnsafeBufferPointer { p in
+            for i in p.indices { x[i] = p[i] }
+        }
+    }
+
+    /// Σ |DCT(x)| (BaSiCPy's automatic λ for the approximate mode).
+    func absoluteSum(_ x: [Double]) throws -> Double {
+        let a = try DCT.forward(NDArray<Double>(x, shape: [rows, columns]))
+        return a.withUnsafeBufferPointer { p in p.reduce(0) { $0 + abs($1) } }
+    }
+}
+
+/// Eight floats from `p` (any alignment).
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores eight floats at `p` (any alignment).
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Soft thresholding of eight lanes.
+@inline(__always)
+func shrink8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
+    x - pointwiseMin(pointwiseMax(x, -t), t)
+}

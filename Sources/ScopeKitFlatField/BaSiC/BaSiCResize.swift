@@ -1,0 +1,179 @@
+import Foundation
+import ScopeKitCore
+
+/// One-axis resampling as a sparse weight matrix: output `j` = Σ_k weights[offsets[j] + k] · input[starts[j] + k].
+struct ResampleAxis: Sendable {
+    let inputCount: Int
+    let outputCount: Int
+    var starts: [Int] = []
+    var lengths: [Int] = []
+    var offsets: [Int] = []
+    var weights: [Float] = []
+
+    /// `jax.image.resize(method='linear', antialias=True)` along one axis (BaSiCPy 1.2.0 downsampling to the
+    /// working size): a triangle kernel at half-pixel-aligned sample positions, widened by the scale factor
+    /// when shrinking, each output's weights normalised to sum 1, outputs whose sample lies outside the
+    /// input get 0.
+    static func linearAntialiased(from n: Int, to m: Int) -> ResampleAxis {
+        var axis = ResampleAxis(inputCount: n, outputCount: m)
+        let inverseScale = Double(n) / Double(m)
+        let kernelScale = Swift.max(inverseScale, 1)
+        for j in 0..<m {
+            let sample = (Double(j) + 0.5) * inverseScale - 0.5
+            let lo = Swift.max(0, Int((sample - kernelScale).rounded(.down)))
+            let hi = Swift.min(n - 1, Int((sample + kernelScale).rounded(.up)))
+            var w: [Double] = []
+            var total = 0.0
+            if lo <= hi {
+                for i in lo...hi {
+                    let v = Swift.max(0, 1 - abs(sample - Double(i)) / kernelScale)
+                    w.append(v)
+                    total += v
+                }
+            }
+            let inside = sample >= -0.5 && sample <= Double(n) - 0.5
+            let usable = inside && abs(total) > 1000 * Double(Float.ulpOfOne)
+            axis.starts.append(lo)
+            axis.offsets.append(axis.weights.count)
+            axis.lengths.append(usable ? w.count : 0)
+            if usable { axis.weights.append(contentsOf: w.map { Float($0 / total) }) }
+        }
+        return axis
+    }
+
+    /// `skimage.transform.resize(order=1, mode='reflect')` along one axis when enlarging (BaSiCPy 1.2.0
+    /// upsampling of the profiles): linear interpolation at half-pixel-aligned positions, mirrored about the
+    /// edge pixel centres (`scipy.ndimage.zoom(grid_mode=True, mode='mirror')`).
+    static func linearMirror(from n: Int, to m: Int) -> ResampleAxis {
+        var axis = ResampleAxis(inputCount: n, outputCount: m)
+        let scale = Double(n) / Double(m)
+        for j in 0..<m {
+            axis.offsets.append(axis.weights.count)
+            if n == 1 {
+                axis.starts.append(0); axis.lengths.append(1); axis.weights.append(1)
+                continue
+            }
+            var c = (Double(j) + 0.5) * scale - 0.5
+            let period = 2.0 * Double(n - 1)
+            c = c.truncatingRemainder(dividingBy: period)
+            if c < 0 { c = -c }
+            if c > Double(n - 1) { c = period - c }
+            var i0 = Int(c.rounded(.down))
+            if i0 >= n - 1 { i0 = n - 2 }
+            let f = c - Double(i0)
+            axis.starts.append(i0); axis.lengths.append(2)
+            axis.weights.append(Float(1 - f)); axis.weights.append(Float(f))
+        }
+        return axis
+    }
+
+    /// Resamples `lines` lines of `inputCount` samples with element stride `stride` between samples and
+    /// `lineStride` between lines (both in elements), into outputs with the given strides.
+    func apply(_ src: UnsafePointer<Float>, stride: Int, lineStride: Int, lines: Range<Int>,
+               into dst: UnsafeMutablePointer<Float>, outStride: Int, outLineStride: Int) {
+        weights.withUnsafeBufferPointer { w in
+            for line in lines {
+                let s = src + line * lineStride
+                let d = dst + line * outLineStride
+                for j in 0..<outputCount {
+                    var acc: Float = 0
+                    let o = offsets[j], start = starts[j]
+                    for k in 0..<lengths[j] { acc += w[o + k] * s[(start + k) * stride] }
+                    d[j * outStride] = acc
+                }
+            }
+        }
+    }
+}
+
+/// A 2-D resampling plan (rows then columns) with its scratch buffer.
+struct Resampler2D: Sendable {
+    let rows: ResampleAxis
+    let columns: ResampleAxis
+
+    /// Downsampling to the working size as BaSiCPy 1.2.0 does (`jax.image.resize`, linear, antialiased).
+    static func toWorkingSize(from shape: (Int, Int), to size: (Int, Int)) -> Resampler2D {
+        Resampler2D(rows: .linearAntialiased(from: shape.0, to: size.0),
+                    columns: .linearAntialiased(from: shape.1, to: size.1))
+    }
+
+    var inputCount: Int { rows.inputCount * columns.inputCount }
+    var outputCount: Int { rows.outputCount * columns.outputCount }
+
+    /// Resamples one [rowsIn, colsIn] image into [rowsOut, colsOut]; `scratch` holds rowsIn × colsOut floats.
+    func apply(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+               scratch: UnsafeMutablePointer<Float>) {
+        let ri = rows.inputCount, ci = columns.inputCount, co = columns.outputCount
+        columns.apply(src, stride: 1, lineStride: ci, lines: 0..<ri, into: scratch, outStride: 1, outLineStride: co)
+        rows.apply(scratch, stride: co, lineStride: 1, lines: 0..<co, into: dst, outStride: co, outLineStride: 1)
+    }
+}
+
+extension BaSiC {
+    /// Resizes a profile back from the working size as BaSiCPy 1.2.0 does (`skimage.transform.resize`,
+    /// order 1, `mode='reflect'`, `clip=True`). Enlarging interpolates linearly; shrinking first smooths
+    /// with scikit-image's anti-aliasing Gaussian (σ = (factor − 1)/2, mirrored edges).
+    static func resizeProfile(_ p: [Double], from shape: (Int, Int), to target: (Int, Int)) -> [Float] {
+        if shape == target { return p.map { Float($0) } }
+        var src = p.map { Float($0) }
+        let lo = src.min() ?? 0, hi = src.max() ?? 0
+        // Anti-aliasing for an axis that shrinks.
+        let sigmaRows = Swift.max(0, (Double(shape.0) / Double(target.0) - 1) / 2)
+        let sigmaCols = Swift.max(0, (Double(shape.1) / Double(target.1) - 1) / 2)
+        if sigmaRows > 0 || sigmaCols > 0 {
+            src = gaussianMirror(src, rows: shape.0, columns: shape.1, sigma: (sigmaRows, sigmaCols))
+        }
+        let plan = Resampler2D(rows: .linearMirror(from: shape.0, to: target.0),
+                               columns: .linearMirror(from: shape.1, to: target.1))
+        var out = [Float](repeating: 0, count: target.0 * target.1)
+        var scratch = [Float](repeating: 0, count: shape.0 * target.1)
+        src.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                scratch.withUnsafeMutableBufferPointer { t in
+                    plan.apply(s.baseAddress!, into: o.baseAddress!, scratch: t.baseAddress!)
+                }
+            }
+        }
+        for i in out.indices { out[i] = Swift.min(Swift.max(out[i], lo), hi) }
+        return out
+    }
+
+    /// `scipy.ndimage.gaussian_filter(mode='mirror', truncate=4)` of a small 2-D image.
+    static func gaussianMirror(_ x: [Float], rows: Int, columns: Int, sigma: (Double, Double)) -> [Float] {
+        func kernel(_ s: Double) -> [Double] {
+            guard s > 0 else { return [1] }
+            let r = Int(4 * s + 0.5)
+            var k = (-r...r).map { exp(-0.5 * Double($0 * $0) / (s * s)) }
+            let total = k.reduce(0, +)
+            k = k.map { $0 / total }
+            return k
+        }
+        func mirror(_ i: Int, _ n: Int) -> Int {
+            if n == 1 { return 0 }
+            let period = 2 * (n - 1)
+            var j = i % period
+            if j < 0 { j += period }
+            return j < n ? j : period - j
+        }
+        var a = x.map(Double.init)
+        let kr = kernel(sigma.0), kc = kernel(sigma.1)
+        var b = a
+        let hc = kc.count / 2
+        for r in 0..<rows {
+            for c in 0..<columns {
+                var acc = 0.0
+                for (k, w) in kc.enumerated() { acc += w * a[r * columns + mirror(c + k - hc, columns)] }
+                b[r * columns + c] = acc
+            }
+        }
+        let hr = kr.count / 2
+        for r in 0..<rows {
+            for c in 0..<columns {
+                var acc = 0.0
+                for (k, w) in kr.enumerated() { acc += w * b[mirror(r + k - hr, rows) * columns + c] }
+                a[r * columns + c] = acc
+            }
+        }
+        return a.map { Float($0) }
+    }
+}

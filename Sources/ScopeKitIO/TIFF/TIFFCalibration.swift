@@ -9,16 +9,10 @@ import ScopeKitCore
 /// - T: ImageJ `finterval` in seconds.
 /// - OME `PhysicalSizeX/Y/Z` (+ units, default µm) take precedence over the resolution tags.
 enum TIFFCalibration {
-    /// Canonical spelling of length units (`micron`, `um`, `\u00B5m` → `µm`).
+    /// Canonical spelling of length units (`micron`, `um`, `\u00B5m` → `µm`), `"px"` when uncalibrated — the
+    /// rule of ``ImageJMetadata/normalizedUnit(_:)``, shared by every TIFF flavour.
     static func normalizedUnit(_ unit: String) -> String {
-        switch unit.trimmingCharacters(in: .whitespaces) {
-        case "micron", "microns", "um", "\\u00B5m", "\u{00B5}m", "\u{03BC}m": "µm"
-        case "nanometer", "nanometers": "nm"
-        case "pixel", "pixels", "": "px"
-        case "millimeter", "millimeters": "mm"
-        case "angstrom", "Å", "\\u00C5": "Å"
-        case let other: other
-        }
+        ImageJMetadata.normalizedUnit(unit) ?? "px"
     }
 
     static func make(series: TIFFSeries, directory: TIFFDirectory, file: RandomAccessFile,

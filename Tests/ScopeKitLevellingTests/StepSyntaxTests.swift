@@ -149,6 +149,20 @@ struct StepSyntaxTests {
         #expect(pn == LevellingRoutine.iterative1nmHigh.pipeline(compatibility: .pnanolocz, heightThreshold: 2))
     }
 
+    @Test("the README's recipe example reads as documented")
+    func readmeRecipe() throws {
+        let yaml = """
+            # Iterative Peaks, then Gwyddion's median of differences
+            routine: iterative-peaks          # optional; also compatibility:, statistics:, heightThreshold:
+            steps:
+              - align-rows:median-diff        # step text …
+              - {medianLine: {direction: columns, strength: 0.6}}   # … or the Codable form (LevellingPipeline.jsonString())
+            """
+        let steps = try LevellingPipeline(recipe: yaml).steps
+        #expect(steps == LevellingRoutine.iterativeFitPeaks.pipeline().steps
+                + [.alignRows(.medianOfDifferences, direction: .rows, keepMean: true), .medianLine(direction: .columns, strength: 0.6)])
+    }
+
     @Test("bad recipes → usage errors", arguments: [
         ("routine: fancy", "unknown routine"),
         ("steps: plane", "'steps' must be a list"),

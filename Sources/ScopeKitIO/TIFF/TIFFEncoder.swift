@@ -205,13 +205,7 @@ struct TIFFPageWriter {
     let output: OutputFile
 
     func write(_ pixels: UnsafeRawBufferPointer) throws {
-        var header: [UInt8] = [0x49, 0x49]
-        if plan.bigTIFF {
-            header += [43, 0, 8, 0, 0, 0] + le(UInt64(16))
-        } else {
-            header += [42, 0] + le(UInt32(8))
-        }
-        try output.write(header)
+        try writeHeader()
         if !plan.deflate { return try writeContiguous(pixels) }
         let stripsPerPlane = plan.stripsPerPlane
         // Pages per batch: about 64 MB of pixels, at least one page.
@@ -228,6 +222,17 @@ struct TIFFPageWriter {
         }
     }
 
+    /// The 8- (classic) or 16-byte (BigTIFF) file header, first IFD right after it.
+    func writeHeader() throws {
+        var header: [UInt8] = [0x49, 0x49]
+        if plan.bigTIFF {
+            header += [43, 0, 8, 0, 0, 0] + le(UInt64(16))
+        } else {
+            header += [42, 0] + le(UInt32(8))
+        }
+        try output.write(header)
+    }
+
     private func le<T: FixedWidthInteger>(_ x: T) -> [UInt8] { withUnsafeBytes(of: x.littleEndian) { Array($0) } }
 
     private func stripRange(_ pixels: UnsafeRawBufferPointer, page: Int, strip: Int) -> UnsafeRawBufferPointer {
@@ -238,7 +243,7 @@ struct TIFFPageWriter {
     }
 
     /// Deflates every strip of `pages` in parallel (with the predictor applied to a copy).
-    private func compress(_ pixels: UnsafeRawBufferPointer, pages: Range<Int>) throws -> [[UInt8]] {
+    func compress(_ pixels: UnsafeRawBufferPointer, pages: Range<Int>) throws -> [[UInt8]] {
         let perPlane = plan.stripsPerPlane
         let count = pages.count * perPlane
         var results = [[UInt8]](repeating: [], count: count)
@@ -280,7 +285,7 @@ struct TIFFPageWriter {
     }
 
     /// Writes page `page`: its IFD, then its strips (`strips` uncompressed, or `compressed[base...]`).
-    private func writePage(_ page: Int, strips: [UnsafeRawBufferPointer], compressed: [[UInt8]], base: Int) throws {
+    func writePage(_ page: Int, strips: [UnsafeRawBufferPointer], compressed: [[UInt8]], base: Int) throws {
         let counts: [Int] = plan.deflate ? (0..<plan.stripsPerPlane).map { compressed[base + $0].count }
                                          : strips.map(\.count)
         let ifd = directory(page, counts: counts)
@@ -309,6 +314,13 @@ struct TIFFPageWriter {
     /// Uncompressed files: every IFD first, then all pixels in one contiguous run written straight from the
     /// array (one large write, no copy; readers can also fetch several planes at once).
     func writeContiguous(_ pixels: UnsafeRawBufferPointer) throws {
+        try writeContiguousDirectories()
+        try output.write(pixels)
+    }
+
+    /// The directories of an uncompressed file and the padding before the pixels, which follow in page order.
+    func writeContiguousDirectories() throws {
+        let pixelCount = plan.planeBytes * plan.planes
         let stripCounts = (0..<plan.stripsPerPlane).map { s in
             min(plan.rowsPerStrip, plan.height - s * plan.rowsPerStrip) * plan.rowBytes
         }
@@ -320,7 +332,7 @@ struct TIFFPageWriter {
             position += d.byteCount
         }
         let dataStart = (position + 15) & ~15
-        if !plan.bigTIFF && dataStart + pixels.count > Int(UInt32.max) {
+        if !plan.bigTIFF && dataStart + pixelCount > Int(UInt32.max) {
             throw ScopeKitError.processing("TIFF passed 4 GB without BigTIFF", file: output.url.path)
         }
         var header: [UInt8] = []
@@ -335,7 +347,6 @@ struct TIFFPageWriter {
         }
         header += [UInt8](repeating: 0, count: dataStart - position)
         try output.write(header)
-        try output.write(pixels)
     }
 
     /// The same directory with the real strip offsets (same sizes, so the layout does not change).

@@ -177,30 +177,41 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
         }
     }
 
-    /// The band of a whole-movie Gaussian rule: min/max, then per-frame counts on common edges, merged in
-    /// frame order; mean and std from per-frame sums merged in frame order.
+    /// The band of a whole-movie Gaussian rule over the frames of `data`.
     func wholeMovieLimits<T: LevellingScalar>(_ rule: MaskRule, _ data: NDArray<T>, frames: Int,
                                                 frameSize: Int) throws -> (Double, Double) {
-        guard case .gaussian(let multiplier, let width, let keep, _, let bins) = rule else { return (-.infinity, .infinity) }
-        var stats = [(lo: Double, hi: Double, s: Double, n: Int)](repeating: (.infinity, -.infinity, 0, 0), count: frames)
-        data.withUnsafeBufferPointer { p in
+        try data.withUnsafeBufferPointer { p in
             let src = UncheckedSendable(p.baseAddress!)
-            stats.withUnsafeMutableBufferPointer { st in
-                let out = UncheckedSendable(st.baseAddress!)
-                Parallel.forEachChunk(0..<frames) { chunk in
-                    let buf = UnsafeMutablePointer<Double>.allocate(capacity: frameSize)
-                    defer { buf.deallocate() }
-                    for f in chunk {
-                        T._load(src.value + f * frameSize, into: buf, count: frameSize)
-                        var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
-                        for i in 0..<frameSize where buf[i].isFinite {
-                            lo = Swift.min(lo, buf[i]); hi = Swift.max(hi, buf[i]); s += buf[i]; n += 1
-                        }
-                        out.value[f] = (lo, hi, s, n)
+            return try LevellingPipeline.wholeMovieLimits(rule, frames: frames, frameSize: frameSize) { f, buf in
+                T._load(src.value + f * frameSize, into: buf, count: frameSize)
+            }
+        }
+    }
+
+    /// The band of a whole-movie Gaussian rule: min/max, then per-frame counts on common edges, merged in
+    /// frame order; mean and std from per-frame sums merged in frame order. `load` writes frame `f` (as
+    /// Float64) into the buffer; it is called twice per frame, from several threads.
+    static func wholeMovieLimits(_ rule: MaskRule, frames: Int, frameSize: Int,
+                                 load: @Sendable (Int, UnsafeMutablePointer<Double>) throws -> Void) throws -> (Double, Double) {
+        guard case .gaussian(let multiplier, let width, let keep, _, let bins) = rule else { return (-.infinity, .infinity) }
+        let failure = _FirstError()
+        var stats = [(lo: Double, hi: Double, s: Double, n: Int)](repeating: (.infinity, -.infinity, 0, 0), count: frames)
+        stats.withUnsafeMutableBufferPointer { st in
+            let out = UncheckedSendable(st.baseAddress!)
+            Parallel.forEachChunk(0..<frames) { chunk in
+                let buf = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(frameSize, 1))
+                defer { buf.deallocate() }
+                for f in chunk {
+                    do { try load(f, buf) } catch { failure.set(error, index: f); continue }
+                    var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
+                    for i in 0..<frameSize where buf[i].isFinite {
+                        lo = Swift.min(lo, buf[i]); hi = Swift.max(hi, buf[i]); s += buf[i]; n += 1
                     }
+                    out.value[f] = (lo, hi, s, n)
                 }
             }
         }
+        try failure.rethrow()
         var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
         for st in stats { lo = Swift.min(lo, st.lo); hi = Swift.max(hi, st.hi); s += st.s; n += st.n }
         guard n > 0 else { return (-.infinity, .infinity) }
@@ -209,27 +220,25 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
         var counts = [[Int]](repeating: [], count: frames)
         var squares = [Double](repeating: 0, count: frames)
         var edges: [Double] = []
-        data.withUnsafeBufferPointer { p in
-            let src = UncheckedSendable(p.baseAddress!)
-            counts.withUnsafeMutableBufferPointer { cs in
-                squares.withUnsafeMutableBufferPointer { sq in
-                    let cOut = UncheckedSendable(cs.baseAddress!), sOut = UncheckedSendable(sq.baseAddress!)
-                    Parallel.forEachChunk(0..<frames) { chunk in
-                        let buf = UnsafeMutablePointer<Double>.allocate(capacity: frameSize)
-                        defer { buf.deallocate() }
-                        for f in chunk {
-                            T._load(src.value + f * frameSize, into: buf, count: frameSize)
-                            var m = 0, v = 0.0
-                            for i in 0..<frameSize where buf[i].isFinite {
-                                buf[m] = buf[i]; m += 1; v += (buf[i] - mean) * (buf[i] - mean)
-                            }
-                            cOut.value[f] = _binnedHistogram(buf, m, bins: bins, lo: lo, hi: hi).counts
-                            sOut.value[f] = v
+        counts.withUnsafeMutableBufferPointer { cs in
+            squares.withUnsafeMutableBufferPointer { sq in
+                let cOut = UncheckedSendable(cs.baseAddress!), sOut = UncheckedSendable(sq.baseAddress!)
+                Parallel.forEachChunk(0..<frames) { chunk in
+                    let buf = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(frameSize, 1))
+                    defer { buf.deallocate() }
+                    for f in chunk {
+                        do { try load(f, buf) } catch { failure.set(error, index: f); continue }
+                        var m = 0, v = 0.0
+                        for i in 0..<frameSize where buf[i].isFinite {
+                            buf[m] = buf[i]; m += 1; v += (buf[i] - mean) * (buf[i] - mean)
                         }
+                        cOut.value[f] = _binnedHistogram(buf, m, bins: bins, lo: lo, hi: hi).counts
+                        sOut.value[f] = v
                     }
                 }
             }
         }
+        try failure.rethrow()
         var total = [Int](repeating: 0, count: bins)
         for c in counts { for b in 0..<bins { total[b] += c[b] } }
         var v = 0.0

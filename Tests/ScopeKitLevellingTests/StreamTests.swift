@@ -14,10 +14,10 @@ struct StreamTests {
 
     /// Streams `m` through `pipeline` and returns the frames the sink received.
     func streamed<T: LevellingScalar>(_ pipeline: LevellingPipeline, _ m: NDArray<T>, mask: Mask? = nil,
-                                      outputs: LevellingOutputs = []) throws -> (LevellingStreamSummary, [LevelledFrame<T>]) {
+                                      outputs: LevellingOutputs = [], cacheBytes: Int = 1 << 30) throws -> (LevellingStreamSummary, [LevelledFrame<T>]) {
         var got: [LevelledFrame<T>] = []
         let summary = try pipeline.stream(frames: m.frameCount, rows: m.frameShape[0], cols: m.frameShape[1], mask: mask,
-                                          outputs: outputs, read: { m.frame($0) }, write: { got.append($0) })
+                                          outputs: outputs, cacheBytes: cacheBytes, read: { m.frame($0) }, write: { got.append($0) })
         return (summary, got)
     }
 
@@ -31,13 +31,25 @@ struct StreamTests {
             let full32 = try p.run(on: m32, returnMask: true), full64 = try p.run(on: m64)
             for threads in [1, 2] {
                 Parallel.threadCount = threads
-                let (summary, frames) = try streamed(p, m32, outputs: [.mask])
-                #expect(frames.map(\.index) == Array(0..<5))
-                #expect(frames.flatMap(\.levelled.elements) == full32.levelled.elements, "\(routine)")
-                #expect(frames.flatMap { $0.mask!.elements } == full32.mask!.values.elements)
-                #expect(summary.skippedFits == full32.skippedFits)
-                #expect(summary.passes == p.streamPasses)
-                #expect(summary.wholeMovieLimits.count == (p.streamPasses - 1) / 2)
+                // Strict streaming (re-levelling at each barrier) and the cached movie give the same frames.
+                for cache in [0, 1 << 30] {
+                    let (summary, frames) = try streamed(p, m32, outputs: [.mask, .background, .records], cacheBytes: cache)
+                    #expect(frames.map(\.index) == Array(0..<5))
+                    #expect(frames.flatMap(\.levelled.elements) == full32.levelled.elements, "\(routine) cache \(cache)")
+                    #expect(frames.flatMap { $0.mask!.elements } == full32.mask!.values.elements)
+                    #expect(summary.skippedFits == full32.skippedFits)
+                    #expect(summary.passes == (cache == 0 ? p.streamPasses : 1))
+                    #expect(summary.wholeMovieLimits.count == (p.streamPasses - 1) / 2)
+                    for (f, x) in zip(frames, 0..<5) {
+                        let input = m32.frame(x).elements
+                        #expect(zip(input, zip(f.levelled.elements, f.background!.elements)).allSatisfy { $0 == $1.0 + $1.1 || abs($0 - $1.0 - $1.1) <= 1e-5 * max(1, abs($0)) })
+                        #expect(f.record!.steps.count == p.steps.count)
+                    }
+                    if cache == 0 {
+                        let (_, cached) = try streamed(p, m32, outputs: [.records], cacheBytes: 1 << 30)
+                        #expect(cached.map { $0.record! } == frames.map { $0.record! })
+                    }
+                }
                 let (_, frames64) = try streamed(p, m64)
                 #expect(frames64.flatMap(\.levelled.elements) == full64.levelled.elements)
             }

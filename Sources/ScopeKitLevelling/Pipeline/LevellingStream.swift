@@ -67,7 +67,8 @@ public struct LevellingStepRecord: Codable, Sendable, Equatable {
 public struct LevellingStreamSummary: Sendable {
     /// Frames levelled.
     public var frames: Int
-    /// Passes over the input: one per frame for the result plus two per whole-movie statistics step.
+    /// Passes over the input: one per frame for the result plus two per whole-movie statistics step (one in
+    /// all when the movie fits the stream's cache).
     public var passes: Int
     /// Per frame, the fits skipped for lack of used pixels.
     public var skippedFits: [Int]
@@ -82,15 +83,19 @@ extension LevellingPipeline {
     /// 32 MB, and given to `write` in frame order. A Gaussian mask with whole-movie statistics needs the
     /// heights every frame has at that step: two streaming passes (range and mean, then the 100-bin histogram
     /// and the spread) re-read each frame and apply the steps before it, so a pipeline with `w` such steps
-    /// reads the input `1 + w(w + 1)` times. The result is identical to ``run(on:mask:returnMask:)`` on the
-    /// whole movie (the same Float64 arithmetic, the same rounding to `T` between statistics barriers) and
-    /// does not depend on the thread count.
+    /// reads the input `1 + w(w + 1)` times — unless the movie fits in `cacheBytes`: then each frame is kept
+    /// as it stands at the latest barrier (one movie of `T` at most), so every frame is read once and every
+    /// step runs once per frame, as in ``run(on:mask:returnMask:)``. The result is identical either way and to
+    /// ``run(on:mask:returnMask:)`` on the whole movie (the same Float64 arithmetic, the same rounding to `T`
+    /// between statistics barriers), and does not depend on the thread count.
     ///
     /// - Parameters:
     ///   - frames: the number of frames; `rows`, `cols`: the frame shape.
     ///   - mask: a fixed mask (true = used), frame-shaped or movie-shaped, intersected with every computed mask.
     ///   - outputs: what to return besides the levelled frame.
     ///   - progress: advanced once per frame and pass.
+    ///   - cacheBytes: the most memory spent on intermediate frames at statistics barriers (0: strict
+    ///     streaming, memory O(batch × frame); default 1 GiB). Used only when the whole movie of `T` fits.
     ///   - read: returns frame `index` as `[rows, cols]` (or any shape of `rows·cols` elements).
     ///   - write: receives each levelled frame, in order.
     /// - Throws: the errors of ``run(on:mask:returnMask:)``, the first error of `read` (lowest frame), or of
@@ -107,6 +112,7 @@ extension LevellingPipeline {
     /// - Complexity: O(pixels × steps × passes); memory O(batch × frame).
     public func stream<T: LevellingScalar>(frames: Int, rows: Int, cols: Int, mask: Mask? = nil,
                                            outputs: LevellingOutputs = [], progress: WorkProgress? = nil,
+                                           cacheBytes: Int = 1 << 30,
                                            read: @escaping @Sendable (Int) throws -> NDArray<T>,
                                            write: (LevelledFrame<T>) throws -> Void) throws -> LevellingStreamSummary {
         guard frames >= 0, rows >= 1, cols >= 1 else {
@@ -123,7 +129,10 @@ extension LevellingPipeline {
             if s.needsWholeMovie && !segments[segments.count - 1].steps.isEmpty { segments.append(([], i)) }
             segments[segments.count - 1].steps.append(s)
         }
-        let engine = _StreamEngine<T>(segments: segments, rows: rows, cols: cols, mask: mask, read: read)
+        let movieBytes = frames.multipliedReportingOverflow(by: frameSize * MemoryLayout<T>.stride)
+        let cache = segments.count > 1 && !movieBytes.overflow && movieBytes.partialValue <= cacheBytes
+        let engine = _StreamEngine<T>(segments: segments, rows: rows, cols: cols, mask: mask,
+                                      cachedFrames: cache ? frames : 0, records: outputs.contains(.records), read: read)
         var passes = 0
         for k in segments.indices {
             guard let first = segments[k].steps.first, first.needsWholeMovie, case .mask(let rule) = first else { continue }
@@ -133,8 +142,9 @@ extension LevellingPipeline {
                 frame.withUnsafeBufferPointer { T._load($0.baseAddress!, into: buf, count: frameSize) }
                 progress?.advance()
             }
-            passes += 2
+            passes += cache ? 0 : 2
         }
+        if cache && frames > 0 { passes += 1 }  // the one read that fills the cache
         // The result, in batches.
         var skipped = [Int](repeating: 0, count: frames)
         let batch = Swift.max(1, (32 << 20) / Swift.max(frameSize * MemoryLayout<Double>.stride, 1))
@@ -162,7 +172,7 @@ extension LevellingPipeline {
             }
             start = range.upperBound
         }
-        passes += 1
+        if !cache { passes += 1 }
         let limits = engine.limits.compactMap { $0.map { $0.0...$0.1 } }
         return LevellingStreamSummary(frames: frames, passes: frames == 0 ? 0 : passes, skippedFits: skipped,
                                       wholeMovieLimits: limits)
@@ -178,16 +188,61 @@ final class _StreamEngine<T: LevellingScalar>: @unchecked Sendable {
     var limits: [(Double, Double)?]
     private let lock = NSLock()
     private var pool: [_Frame] = []
+    /// Whether per-step records are kept (``LevellingOutputs/records``).
+    let records: Bool
+    /// Per frame, the frame after the segments before `segment` (when the movie is cached), with the fits
+    /// skipped and the step records so far. Each slot is touched by one task at a time.
+    private let checkpoints: UnsafeMutableBufferPointer<_Checkpoint>
 
-    init(segments: [(steps: [LevellingStep], first: Int)], rows: Int, cols: Int, mask: Mask?,
-         read: @escaping @Sendable (Int) throws -> NDArray<T>) {
+    struct _Checkpoint {
+        var segment = 0
+        var data: NDArray<T>? = nil
+        var skipped = 0
+        var records: [LevellingStepRecord] = []
+    }
+
+    init(segments: [(steps: [LevellingStep], first: Int)], rows: Int, cols: Int, mask: Mask?, cachedFrames: Int,
+         records: Bool, read: @escaping @Sendable (Int) throws -> NDArray<T>) {
         self.segments = segments
         self.rows = rows
         self.cols = cols
         frameSize = rows * cols
         self.mask = mask
         self.read = read
+        self.records = records
         limits = Array(repeating: nil, count: segments.count)
+        checkpoints = .allocate(capacity: cachedFrames)
+        checkpoints.initialize(repeating: _Checkpoint())
+    }
+
+    deinit {
+        _ = checkpoints.deinitialize()
+        checkpoints.deallocate()
+    }
+
+    /// The frame after the segments before `segment`: from the cache where it holds the frame at an earlier
+    /// barrier (then stored back at `segment`), else read and levelled from the start.
+    private func resume(_ index: Int, through segment: Int) throws -> _Checkpoint {
+        var state = _Checkpoint()
+        if index < checkpoints.count, checkpoints[index].data != nil, checkpoints[index].segment <= segment {
+            state = checkpoints[index]
+            checkpoints[index] = _Checkpoint()   // release the slot's reference: `state.data` stays unique
+        } else {
+            state.data = try input(index)
+        }
+        guard state.segment < segment else { return state }
+        var frame = state.data!
+        state.data = nil
+        try borrow { f in
+            let recorder = records ? _StepRecorder(rows: rows, cols: cols) : nil
+            for k in state.segment..<segment {
+                state.skipped += try apply(k, to: &frame, frame: index, using: f, recorder: recorder)
+            }
+            if let recorder { state.records += recorder.records }
+        }
+        state.data = frame
+        state.segment = segment
+        return state
     }
 
     private func borrow<R>(_ body: (_Frame) throws -> R) rethrows -> R {
@@ -208,11 +263,9 @@ final class _StreamEngine<T: LevellingScalar>: @unchecked Sendable {
 
     /// Frame `index` after the segments before `segment` (rounded to `T` after each, as `run` stores it).
     func levelled(_ index: Int, through segment: Int) throws -> NDArray<T> {
-        var frame = try input(index)
-        try borrow { f in
-            for k in 0..<segment { _ = try apply(k, to: &frame, frame: index, using: f, recorder: nil) }
-        }
-        return frame
+        let state = try resume(index, through: segment)
+        if index < checkpoints.count { checkpoints[index] = state }
+        return state.data!
     }
 
     /// Loads `data` into `f`, runs segment `k`, stores back; returns the skipped fits.
@@ -238,17 +291,24 @@ final class _StreamEngine<T: LevellingScalar>: @unchecked Sendable {
 
     /// The final result of frame `index`.
     func finalFrame(_ index: Int, outputs: LevellingOutputs) throws -> LevelledFrame<T> {
-        let original = try input(index)
-        var data = original
+        let last = segments.count - 1
+        var state = index < checkpoints.count ? try resume(index, through: last) : _Checkpoint(data: try input(index))
+        let original: NDArray<T>? = outputs.contains(.background)
+            ? (state.segment == 0 ? state.data! : try input(index)) : nil
+        var data = state.data!
+        state.data = nil
         data.makeUnique()
         return try borrow { f in
             let recorder = outputs.contains(.records) ? _StepRecorder(rows: rows, cols: cols) : nil
-            var skipped = 0
-            for k in segments.indices { skipped += try apply(k, to: &data, frame: index, using: f, recorder: recorder) }
+            recorder?.records = state.records
+            var skipped = state.skipped
+            for k in state.segment..<segments.count {
+                skipped += try apply(k, to: &data, frame: index, using: f, recorder: recorder)
+            }
             var result = LevelledFrame(index: index, levelled: data.reshaped([rows, cols]), background: nil, mask: nil,
                                        record: nil, skippedFits: skipped)
             if outputs.contains(.background) {
-                result.background = original.withUnsafeBufferPointer { a in
+                result.background = original!.withUnsafeBufferPointer { a in
                     data.withUnsafeBufferPointer { b in
                         NDArray<T>(unsafeUninitializedShape: [rows, cols]) { out in
                             for i in 0..<frameSize { out[i] = T(Double(a[i]) - Double(b[i])) }

@@ -87,6 +87,10 @@ struct LevelCommand: ParsableCommand {
     @Option(help: "TIFF compression: none (default) or deflate.")
     var compression: String = "none"
 
+    @Option(help: ArgumentHelp("Memory for intermediate frames at whole-movie statistics steps, in MiB (default 1024).",
+                               discussion: "A movie that fits is read once; a larger one (or 0) is streamed in O(frame) memory and re-read at each such step."))
+    var cacheMb: Int = 1024
+
     @Flag(help: "Print the pipeline in step syntax and exit (no input needed).")
     var printSteps = false
 
@@ -95,6 +99,7 @@ struct LevelCommand: ParsableCommand {
 
     func validate() throws {
         if previewFrame < 0 { throw ValidationError("--preview-frame must be ≥ 0") }
+        if cacheMb < 0 || cacheMb > 1 << 40 { throw ValidationError("--cache-mb must be 0…2^40") }
         if !printSteps && input == nil { throw ValidationError("give an input file") }
     }
 
@@ -229,7 +234,7 @@ private struct LevelJob {
         let summary: LevellingStreamSummary
         do {
             summary = try pipeline.stream(frames: frames, rows: rows, cols: cols, mask: mask, outputs: wanted,
-                                          progress: progress, read: { k in
+                                          progress: progress, cacheBytes: command.cacheMb << 20, read: { k in
                 do {
                     let plane = try image.readPlane(k)
                     return T.self == Float.self ? plane.asFloat32() as! NDArray<T> : plane.asFloat64() as! NDArray<T>

@@ -2,7 +2,7 @@ import Foundation
 import ScopeKit
 
 /// IO benchmarks (see Harness.swift).
-let ioBenchmarks: [Benchmark] = tiffBenchmarks
+let ioBenchmarks: [Benchmark] = tiffBenchmarks + codecBenchmarks
 
 // MARK: TIFF
 
@@ -34,9 +34,8 @@ func writeTIFF(_ array: AnyArray, to url: URL, options: WriteOptions) throws {
     try out.commit()
 }
 
+/// Level 6 of ScopeKit's Deflate: 3.58 MB for the benchmark stack (zlib level 6: 3.47 MB, libdeflate 6: 3.60 MB).
 let tiffDeflate = WriteOptions(compression: .deflate, compressionLevel: 6, predictor: true)
-/// zlib level 5 gives about the size of libdeflate's level 6 (3.73 vs 3.60 MB here; zlib level 6: 3.47 MB).
-let tiffDeflateSameSize = WriteOptions(compression: .deflate, compressionLevel: 5, predictor: true)
 
 let tiffBenchmarks: [Benchmark] = [
     Benchmark(name: "io.tiff.read.uncompressed",
@@ -69,11 +68,56 @@ let tiffBenchmarks: [Benchmark] = [
         let url = tiffBenchmarkURL("write-deflate.tif")
         return { try writeTIFF(stack, to: url, options: tiffDeflate) }
     },
-    Benchmark(name: "io.tiff.write.deflate.samesize",
-              anchor: "tifffile.imwrite as io.tiff.write.deflate (libdeflate level 6); ScopeKit at zlib level 5, "
-                  + "which gives about the same file size") {
-        let stack = tiffBenchmarkStack()
-        let url = tiffBenchmarkURL("write-deflate5.tif")
-        return { try writeTIFF(stack, to: url, options: tiffDeflateSameSize) }
+]
+
+// MARK: Deflate codecs
+
+/// The benchmark stack after the horizontal predictor, cut into the writer's 256 KiB strips (128 strips).
+func deflateBenchmarkStrips() -> [[UInt8]] {
+    guard case .uint16(let a) = tiffBenchmarkStack() else { return [] }
+    var bytes = a.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+    bytes.withUnsafeMutableBytes { p in
+        Predictor.encodeHorizontal(p.baseAddress!, bytesPerSample: 2, width: 512, samples: 1, rows: 64 * 512)
+    }
+    let strip = 256 << 10
+    return stride(from: 0, to: bytes.count, by: strip).map { Array(bytes[$0..<min($0 + strip, bytes.count)]) }
+}
+
+let codecBenchmarks: [Benchmark] = [
+    Benchmark(name: "codec.inflate.strips",
+              anchor: "imagecodecs.deflate_decode (libdeflate, as tifffile) of the 128 predictor strips, zlib level 6 streams") {
+        let strips = deflateBenchmarkStrips()
+        let packed = try strips.map { try Zlib.compress($0, level: 6) }
+        var out = [UInt8](repeating: 0, count: 256 << 10)
+        return {
+            for (p, s) in zip(packed, strips) {
+                _ = try p.withUnsafeBytes { i in
+                    try out.withUnsafeMutableBytes { try Inflate.decompress(i, into: .init(rebasing: $0[0..<s.count])) }
+                }
+            }
+        }
+    },
+    Benchmark(name: "codec.inflate.strips.zlib",
+              anchor: "zlib.decompress (system zlib via Python) of the same streams") {
+        let strips = deflateBenchmarkStrips()
+        let packed = try strips.map { try Zlib.compress($0, level: 6) }
+        var out = [UInt8](repeating: 0, count: 256 << 10)
+        return {
+            for (p, s) in zip(packed, strips) {
+                _ = try p.withUnsafeBytes { i in
+                    try out.withUnsafeMutableBytes { try Zlib.decompress(i, into: .init(rebasing: $0[0..<s.count])) }
+                }
+            }
+        }
+    },
+    Benchmark(name: "codec.deflate.strips",
+              anchor: "imagecodecs.deflate_encode (libdeflate, as tifffile) level 6 of the 128 predictor strips") {
+        let strips = deflateBenchmarkStrips()
+        return { for s in strips { _ = try Deflate.compress(s, level: 6) } }
+    },
+    Benchmark(name: "codec.deflate.strips.zlib",
+              anchor: "zlib.compress level 6 (system zlib via Python) of the same strips") {
+        let strips = deflateBenchmarkStrips()
+        return { for s in strips { _ = try Zlib.compress(s, level: 6) } }
     },
 ]

@@ -3,6 +3,9 @@ import os
 import sys
 import tempfile
 
+import zlib
+
+import imagecodecs
 import numpy as np
 import tifffile
 
@@ -24,7 +27,7 @@ def path(name):
 
 
 # tifffile compresses 'zlib' with imagecodecs' libdeflate at level 6 by default; the level is spelled out so
-# that both sides use the same nominal level (ScopeKit: system zlib, level 6).
+# that both sides use the same nominal level (ScopeKit: its own pure-Swift Deflate, level 6).
 DEFLATE = dict(compression="zlib", compressionargs={"level": 6}, predictor=True)
 
 
@@ -62,14 +65,37 @@ def write_deflate():
     return lambda: tifffile.imwrite(p, a, photometric="minisblack", maxworkers=1, **DEFLATE)
 
 
+def predictor_strips():
+    """The stack after the horizontal predictor, cut into ScopeKit's 256 KiB Deflate strips."""
+    a = tiff_stack().astype("<u2")
+    d = a.copy()
+    d[..., 1:] = a[..., 1:] - a[..., :-1]
+    b = d.tobytes()
+    n = 256 << 10
+    return [b[i:i + n] for i in range(0, len(b), n)]
+
+
+def inflate_strips(decode):
+    strips = predictor_strips()
+    packed = [(zlib.compress(s, 6), len(s)) for s in strips]
+    return lambda: [decode(p, n) for p, n in packed]
+
+
+def deflate_strips(encode):
+    strips = predictor_strips()
+    return lambda: [encode(s) for s in strips]
+
+
 BENCHMARKS = {
     "io.tiff.read.uncompressed": read_uncompressed,
     "io.tiff.read.deflate": read_deflate,
     "io.tiff.read.plane": read_plane,
     "io.tiff.write.uncompressed": write_uncompressed,
     "io.tiff.write.deflate": write_deflate,
-    # The same tifffile call; ScopeKit's side writes zlib level 5, about the size of libdeflate level 6.
-    "io.tiff.write.deflate.samesize": write_deflate,
+    "codec.inflate.strips": lambda: inflate_strips(lambda b, n: imagecodecs.deflate_decode(b, out=n)),
+    "codec.inflate.strips.zlib": lambda: inflate_strips(lambda b, n: zlib.decompress(b, bufsize=n)),
+    "codec.deflate.strips": lambda: deflate_strips(lambda b: imagecodecs.deflate_encode(b, level=6)),
+    "codec.deflate.strips.zlib": lambda: deflate_strips(lambda b: zlib.compress(b, 6)),
 }
 
 if __name__ == "__main__":

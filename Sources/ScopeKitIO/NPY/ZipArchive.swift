@@ -150,7 +150,7 @@ final class ZipReader: @unchecked Sendable {
         if entry.method == 0 { return try file.bytes(at: start, count: n, what: "ZIP member '\(entry.name)'") }
         let packed = try file.bytes(at: start, count: min(entry.compressedSize, 2 * n + 1024),
                                     what: "ZIP member '\(entry.name)'")
-        return try Zlib.decompress(packed, expectedCount: n, format: .raw, allowShorter: true)
+        return try Inflate.decompress(packed, expectedCount: n, format: .raw, allowShorter: true)
     }
 }
 
@@ -180,7 +180,7 @@ struct ZipWriter {
     mutating func add(name: String, data: UnsafeRawBufferPointer, deflate: Bool, level: Int = 6) throws {
         let nameBytes = Array(name.utf8)
         let crc = Zlib.crc32(data)
-        let packed: [UInt8]? = deflate ? try Zlib.compress(data, level: level, format: .raw) : nil
+        let packed: [UInt8]? = deflate ? try Deflate.compress(data, level: level, format: .raw) : nil
         let compressed = packed?.count ?? data.count
         let offset = output.position
         let zip64 = compressed >= 0xFFFF_FFFF || data.count >= 0xFFFF_FFFF

@@ -87,7 +87,7 @@ enum PNGDecoder {
         var filtered: [UInt8]
         do {
             filtered = try span.withUnsafeBytes {
-                try Zlib.decompress(UnsafeRawBufferPointer(rebasing: $0[0..<dataCount]), expectedCount: filteredCount)
+                try Inflate.decompress(UnsafeRawBufferPointer(rebasing: $0[0..<dataCount]), expectedCount: filteredCount)
             }
         } catch let error as ScopeKitError {
             throw ScopeKitError.badInput("corrupt PNG image data: \(error.reason)")

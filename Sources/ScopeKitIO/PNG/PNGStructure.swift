@@ -211,7 +211,7 @@ enum PNGText {
         guard !bytes.isEmpty else { return nil }
         let limit = min(maximumTextBytes, bytes.count.multipliedReportingOverflow(by: 1032).partialValue)
         return try? Array(bytes).withUnsafeBytes {
-            try Zlib.decompress($0, expectedCount: limit, allowShorter: true)
+            try Inflate.decompress($0, expectedCount: limit, allowShorter: true)
         }
     }
 }

@@ -46,7 +46,7 @@ enum PNGWriter {
         }
         let filtered = filterRows(raw, header: header)
         raw = []
-        let compressed = try Zlib.compress(filtered, level: compressionLevel)
+        let compressed = try Deflate.compress(filtered, level: compressionLevel)
 
         var out = PNGStructure.signature
         appendChunk("IHDR", header.bytes, to: &out)

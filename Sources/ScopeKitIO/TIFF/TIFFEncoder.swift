@@ -255,7 +255,7 @@ struct TIFFPageWriter {
                 do {
                     let packed: [UInt8]
                     if plan.predictor == 1 {
-                        packed = try Zlib.compress(strip, level: plan.level)
+                        packed = try Deflate.compress(strip, level: plan.level)
                     } else {
                         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(strip.count, 1), alignment: 16)
                         defer { copy.deallocate() }
@@ -271,7 +271,7 @@ struct TIFFPageWriter {
                                                           width: plan.width, samples: plan.samples, rows: rows,
                                                           scratch: scratch)
                         }
-                        packed = try Zlib.compress(UnsafeRawBufferPointer(rebasing: copy[0..<strip.count]),
+                        packed = try Deflate.compress(UnsafeRawBufferPointer(rebasing: copy[0..<strip.count]),
                                                    level: plan.level)
                     }
                     (target.value! + k).pointee = packed

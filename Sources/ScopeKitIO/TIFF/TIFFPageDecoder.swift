@@ -148,17 +148,10 @@ enum TIFFPageDecoder {
         }
     }
 
-    /// Inflates a zlib stream. A plain zlib header (no preset dictionary) is skipped and the body inflated raw,
-    /// which spares zlib's Adler-32 pass over the output (about a tenth of the decode time); the output size
-    /// is bounded by `output` either way. Other headers go through zlib's own framing.
+    /// Inflates a zlib (or gzip) stream with the pure-Swift ``Inflate`` straight into the strip's memory: the
+    /// output is bounded by `output`, the Adler-32 trailer is checked when the stream ends there, and a short
+    /// stream returns what it holds (the caller pads with zeros).
     static func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
-        if input.count > 2 {
-            let cmf = Int(input[0]), flg = Int(input[1])
-            if cmf & 0x0F == 8 && cmf >> 4 <= 7 && (cmf << 8 | flg) % 31 == 0 && flg & 0x20 == 0 {
-                return try Zlib.decompress(UnsafeRawBufferPointer(rebasing: input[2...]), into: output, format: .raw,
-                                           allowShorter: true)
-            }
-        }
-        return try Zlib.decompress(input, into: output, allowShorter: true)
+        try Inflate.decompress(input, into: output, allowShorter: true)
     }
 }

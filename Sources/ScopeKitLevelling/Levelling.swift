@@ -76,6 +76,46 @@ public enum Levelling {
             .run(on: image, mask: mask).levelled
     }
 
+    /// Gwyddion "Remove Scars": horizontal streaks found as in ``ScarOptions`` are replaced by linear
+    /// interpolation between the rows above and below (``ScarOptions/topoStats`` for TopoStats' defaults).
+    ///
+    /// ```swift
+    /// let clean = try Levelling.removeScars(image, options: ScarOptions(polarity: .both))
+    /// ```
+    /// - Complexity: O(pixels × maximumWidth × iterations).
+    public static func removeScars<T: LevellingScalar>(_ image: NDArray<T>, options: ScarOptions = ScarOptions())
+        throws -> NDArray<T> {
+        try LevellingPipeline(steps: [.removeScars(options)]).run(on: image).levelled
+    }
+
+    /// The scar mask (true = not a scar) of each frame (Gwyddion "Mark Scars", inverted to ScopeKit's
+    /// true = used convention).
+    public static func scarMask<T: LevellingScalar>(_ image: NDArray<T>, options: ScarOptions = ScarOptions())
+        throws -> Mask {
+        guard let m = try LevellingPipeline(steps: [.markScars(options)]).run(on: image, returnMask: true).mask else {
+            throw ScopeKitError.processing("mask was not produced")
+        }
+        return m
+    }
+
+    /// NanoLocz trace/retrace line shift: odd rows moved by `pixels` columns, or by the best shift within
+    /// `±maximum` per frame when `pixels` is nil.
+    ///
+    /// - Complexity: O(pixels) with a given shift, O(pixels × maximum) when estimated.
+    public static func lineShift<T: LevellingScalar>(_ image: NDArray<T>, pixels: Int? = nil, maximum: Int = 8)
+        throws -> NDArray<T> {
+        try LevellingPipeline(steps: [.lineShift(pixels: pixels, maximum: maximum)]).run(on: image).levelled
+    }
+
+    /// NanoLocz `log_y` creep correction (pnanolocz `level_log_y`): a fitted `a·log(c·t + b)` row profile is
+    /// subtracted; `scale` is NanoLocz's `polyy` (time-axis scale).
+    ///
+    /// - Complexity: O(pixels + rows × iterations).
+    public static func creep<T: LevellingScalar>(_ image: NDArray<T>, scale: Double = 1,
+                                                 orientation: CreepOrientation = .auto) throws -> NDArray<T> {
+        try LevellingPipeline(steps: [.creep(scale: scale, orientation: orientation)]).run(on: image).levelled
+    }
+
     /// Runs a NanoLocz automatic routine (see ``LevellingRoutine``).
     public static func run<T: LevellingScalar>(_ routine: LevellingRoutine, on image: NDArray<T>,
                                                compatibility: NanoLoczCompatibility = .corrected,

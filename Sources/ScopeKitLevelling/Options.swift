@@ -53,6 +53,12 @@ public enum RowAlignment: Codable, Sendable, Equatable {
     case trimmedMeanOfDifferences(Double)
     /// Per-line polynomial of `degree`, the frame's used mean re-added (Gwyddion "Polynomial").
     case polynomial(degree: Int)
+    /// Gwyddion "Matching": each line's shift against the previous one is the mean of their differences
+    /// weighted by `exp(−d²/2q)` of the mixed second difference `d` (flat areas count most), cumulated.
+    case matching
+    /// Gwyddion "Facet-level tilt": per line, up to 30 times, subtract the weighted mean slope (weights
+    /// `exp(−200·v²/mean v²)` of the pixel-to-pixel slopes `v`) about the line centre. Removes tilt, not offsets.
+    case facetTilt
 }
 
 /// Where a mask's statistics come from in a movie.

@@ -7,7 +7,7 @@ extension _Frame {
         var m = 0
         for k in 0..<lines.length {
             let i = lines.index(l, k)
-            if isUsed(i) { dst[m] = z[i]; m += 1 }
+            dst[m] = z[i]; m &+= _bit(isUsed(i))   // branch-free compaction
         }
         return m
     }
@@ -84,6 +84,12 @@ extension _Frame {
                 offsets[l] = o / Double(lines.length)
             }
             return offsets
+        case .matching:
+            _matchingShifts(lines, into: &offsets)
+            if keepMean { _zeroMean(&offsets) }
+        case .facetTilt:
+            _facetTilt(lines)
+            return offsets
         case .medianOfDifferences, .trimmedMeanOfDifferences:
             let fraction: Double
             if case .trimmedMeanOfDifferences(let f) = method { fraction = f } else { fraction = 0.5 }
@@ -125,18 +131,21 @@ extension _Frame {
                     offsets[l] = fallback
                 }
             }
-            if keepMean {
-                var s = 0.0
-                for o in offsets { s += o }
-                let mean = s / Double(Swift.max(1, offsets.count))
-                for l in offsets.indices { offsets[l] -= mean }
-            }
+            if keepMean { _zeroMean(&offsets) }
         }
         for l in 0..<lines.lineCount {
             let o = offsets[l]
             for k in 0..<lines.length { z[lines.index(l, k)] -= o }
         }
         return offsets
+    }
+
+    /// Subtracts the mean of `offsets` from each (the image mean is then kept).
+    func _zeroMean(_ offsets: inout [Double]) {
+        var s = 0.0
+        for o in offsets { s += o }
+        let mean = s / Double(Swift.max(1, offsets.count))
+        for l in offsets.indices { offsets[l] -= mean }
     }
 }
 

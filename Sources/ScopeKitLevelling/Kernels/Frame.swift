@@ -1,3 +1,5 @@
+import Foundation
+import ScopeKitCore
 /// One frame in Float64 with its current mask and scratch memory: what every levelling kernel works on.
 ///
 /// `z` is row-major `rows × cols`. A pixel is *used* when `used[i]` (or no mask) and `z[i]` is finite —
@@ -28,7 +30,13 @@ final class _Frame {
     let medianCounts: UnsafeMutablePointer<Int32>
     /// Frames where a fit could not be made (too few used pixels), as a count of skipped fits.
     var skippedFits = 0
-    
+    /// Whether every pixel of `z` is finite (set by ``load(_:)``; subtracting finite backgrounds keeps it).
+    var allFinite = false
+    /// The orthonormal line basis cache of ``_lineBasis(length:degree:)``: key and values.
+    var basisKey = (length: 0, degree: -1)
+    var basis: UnsafeMutablePointer<Double>?
+    var basisValid = false
+
     init(rows: Int, cols: Int) {
         self.rows = rows
         self.cols = cols
@@ -52,7 +60,19 @@ final class _Frame {
     deinit {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
-        flags.deallocate(); labels.deallocate(); medianCounts.deallocate()
+        flags.deallocate(); labels.deallocate(); medianCounts.deallocate(); basis?.deallocate()
+    }
+
+    /// Whether every pixel is used: no mask and all heights finite. Kernels take branch-free paths then.
+    @inline(__always)
+    var isDense: Bool { !hasMask && allFinite }
+
+    /// Loads a frame (converting to Float64) and notes whether all its values are finite.
+    func load<T: LevellingScalar>(_ src: UnsafePointer<T>) {
+        T._load(src, into: z, count: count)
+        var bad = 0
+        for i in 0..<count { bad &+= z[i].isFinite ? 0 : 1 }
+        allFinite = bad == 0
     }
 
     /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
@@ -83,6 +103,7 @@ final class _Frame {
 
     /// The number of used pixels.
     func usedCount() -> Int {
+        if isDense { return count }
         var n = 0
         for i in 0..<count where isUsed(i) { n += 1 }
         return n
@@ -90,9 +111,38 @@ final class _Frame {
 
     /// Copies the used values into `dst` and returns how many there are.
     func gatherUsed(into dst: UnsafeMutablePointer<Double>) -> Int {
+        if isDense { dst.update(from: z, count: count); return count }
         var n = 0
-        for i in 0..<count where isUsed(i) { dst[n] = z[i]; n += 1 }
+        for i in 0..<count { dst[n] = z[i]; n &+= _bit(isUsed(i)) }
         return n
+    }
+}
+
+/// Frames kept for reuse, so repeated runs (a viewer's slider, many chunks of a movie) do not allocate and
+/// page-fault fresh scratch memory: at most a few per shape, handed out under a lock.
+enum _FramePool {
+    nonisolated(unsafe) static var free: [_Frame] = []
+    static let lock = NSLock()
+
+    /// A frame of this shape (reused when one is free).
+    static func acquire(rows: Int, cols: Int) -> _Frame {
+        lock.lock()
+        if let i = free.lastIndex(where: { $0.rows == rows && $0.cols == cols }) {
+            let f = free.remove(at: i)
+            lock.unlock()
+            f.skippedFits = 0
+            return f
+        }
+        lock.unlock()
+        return _Frame(rows: rows, cols: cols)
+    }
+
+    /// Returns a frame; the pool keeps the most recent few (bounded memory).
+    static func release(_ f: _Frame) {
+        lock.lock()
+        free.append(f)
+        if free.count > 2 * Swift.max(Parallel.threadCount, 1) + 2 { free.removeFirst() }
+        lock.unlock()
     }
 }
 

@@ -23,13 +23,33 @@ extension _Frame {
         var gram = [Double](repeating: 0, count: m * m), rhs = [Double](repeating: 0, count: m)
         var sxx = [Double](repeating: 0, count: nx * nx), sxz = [Double](repeating: 0, count: nx)
         var used = 0
+        // The x basis by order (pxT[i*cols + c]) for vector dot products and the subtraction.
+        var pxT = [Double](repeating: 0, count: cols * nx)
+        for c in 0..<cols { for i in 0..<nx { pxT[i * cols + c] = px[c * nx + i] } }
+        let dense = isDense
+        // Every row fully used: the x moments Σ P_a P_b are the same for every row.
+        var denseSxx = [Double](repeating: 0, count: nx * nx)
+        if dense {
+            pxT.withUnsafeBufferPointer { t in
+                for a in 0..<nx { for b in a..<nx {
+                    denseSxx[a * nx + b] = _dot(t.baseAddress! + a * cols, t.baseAddress! + b * cols, cols)
+                } }
+            }
+        }
         px.withUnsafeBufferPointer { px in
             py.withUnsafeBufferPointer { py in
+                pxT.withUnsafeBufferPointer { pxT in
                 for r in 0..<rows {
+                    let base = r * cols
+                    var any = false
+                    if dense {
+                        for k in 0..<(nx * nx) { sxx[k] = denseSxx[k] }
+                        for a in 0..<nx { sxz[a] = _dot(pxT.baseAddress! + a * cols, z + base, cols) }
+                        any = cols > 0
+                        used += cols
+                    } else {
                     for k in 0..<(nx * nx) { sxx[k] = 0 }
                     for k in 0..<nx { sxz[k] = 0 }
-                    var any = false
-                    let base = r * cols
                     for c in 0..<cols where isUsed(base + c) {
                         any = true
                         used += 1
@@ -39,6 +59,7 @@ extension _Frame {
                             sxz[a] += pa * v
                             for b in a..<nx { sxx[a * nx + b] += pa * p[b] }
                         }
+                    }
                     }
                     guard any else { continue }
                     let q = py.baseAddress! + r * ny
@@ -51,6 +72,7 @@ extension _Frame {
                         }
                     }
                 }
+                }
             }
         }
         guard used >= m else { skippedFits += 1; return nil }
@@ -61,18 +83,16 @@ extension _Frame {
         guard ok else { skippedFits += 1; return nil }
         // Subtract: background(r, c) = Σ_j P_j(v_r) Σ_i a_ij P_i(u_c).
         let rowPoly = lineA
-        px.withUnsafeBufferPointer { px in
+        pxT.withUnsafeBufferPointer { pxT in
             py.withUnsafeBufferPointer { py in
                 for r in 0..<rows {
                     for i in 0..<nx { rowPoly[i] = 0 }
                     let q = py.baseAddress! + r * ny
                     for s in 0..<m { rowPoly[terms[s].0] += rhs[s] * q[terms[s].1] }
-                    let base = r * cols
-                    for c in 0..<cols {
-                        let p = px.baseAddress! + c * nx
-                        var bg = 0.0
-                        for i in 0..<nx { bg += rowPoly[i] * p[i] }
-                        z[base + c] -= bg
+                    let row = z + r * cols
+                    for i in 0..<nx {
+                        let a = rowPoly[i], p = pxT.baseAddress! + i * cols
+                        for c in 0..<cols { row[c] -= a * p[c] }
                     }
                 }
             }

@@ -20,37 +20,79 @@ extension _Frame {
     /// NanoLocz `plane`: a polynomial of order `xOrder` fitted to the masked column means and subtracted, then
     /// order `yOrder` fitted to the masked row means of the result and subtracted. Skipped with ≤ 5 used pixels.
     func nanoLoczPlane(xOrder: Int, yOrder: Int) {
-        guard usedCount() > 5 else { skippedFits += 1; return }
-        let sums = lineA, present = flags, curve = lineB
-        // X: column means
-        for c in 0..<cols { sums[c] = 0 }
-        let counts = labels
-        for c in 0..<cols { counts[c] = 0 }
+        if isDense {
+            guard count > 5 else { skippedFits += 1; return }
+            _denseNanoLoczPlane(xOrder: xOrder, yOrder: yOrder)
+            return
+        }
+        let sums = lineA, present = flags, curve = lineB, counts = lineC + 0
+        // X: column means (branch-free: unused pixels add 0)
+        for c in 0..<cols { sums[c] = 0; counts[c] = 0 }
         for r in 0..<rows {
             let base = r * cols
-            for c in 0..<cols where isUsed(base + c) { sums[c] += z[base + c]; counts[c] += 1 }
+            for c in 0..<cols {
+                let u = isUsed(base + c)
+                sums[c] += u ? z[base + c] : 0
+                counts[c] += u ? 1 : 0
+            }
         }
+        var total = 0.0
+        for c in 0..<cols { total += counts[c] }
+        guard total > 5 else { skippedFits += 1; return }
         for c in 0..<cols {
             present[c] = counts[c] > 0
-            if counts[c] > 0 { sums[c] /= Double(counts[c]) }
+            if counts[c] > 0 { sums[c] /= counts[c] }
         }
+        // _fitProfile uses lineC/D/E as scratch: `counts` (lineC) is dead from here on
         guard _fitProfile(sums, present, cols, degree: xOrder, into: curve) else { skippedFits += 1; return }
+        // Y: subtract the x curve and take the row means of the result in the same pass
+        let rowMeans = frameB
         for r in 0..<rows {
-            let base = r * cols
-            for c in 0..<cols { z[base + c] -= curve[c] }
-        }
-        // Y: row means of the x-levelled frame
-        for r in 0..<rows {
-            let base = r * cols
+            let row = z + r * cols, base = r * cols
             var s = 0.0, n = 0
-            for c in 0..<cols where isUsed(base + c) { s += z[base + c]; n += 1 }
+            for c in 0..<cols {
+                let v = row[c] - curve[c]
+                row[c] = v
+                let u = isUsed(base + c)
+                s += u ? v : 0
+                n &+= u ? 1 : 0
+            }
             present[r] = n > 0
-            sums[r] = n > 0 ? s / Double(n) : 0
+            rowMeans[r] = n > 0 ? s / Double(n) : 0
         }
-        guard _fitProfile(sums, present, rows, degree: yOrder, into: curve) else { skippedFits += 1; return }
+        guard _fitProfile(rowMeans, present, rows, degree: yOrder, into: curve) else { skippedFits += 1; return }
         for r in 0..<rows {
-            let base = r * cols, v = curve[r]
-            for c in 0..<cols { z[base + c] -= v }
+            let row = z + r * cols, v = curve[r]
+            for c in 0..<cols { row[c] -= v }
+        }
+    }
+
+    /// ``nanoLoczPlane(xOrder:yOrder:)`` when every pixel is used: one pass sums rows and columns (the row
+    /// means after the x step are the row means minus the mean of the x curve), one pass subtracts both curves.
+    func _denseNanoLoczPlane(xOrder: Int, yOrder: Int) {
+        let colSums = lineA, rowSums = lineB, present = flags
+        colSums.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let p = z + r * cols
+            for c in 0..<cols { colSums[c] += p[c] }
+            rowSums[r] = _sum(p, cols)
+        }
+        let invRows = 1 / Double(rows)
+        for c in 0..<cols { colSums[c] *= invRows; present[c] = true }
+        let curveX = colSums, curveY = rowSums  // _fitProfile copies its input first, so it may write in place
+        guard _fitProfile(colSums, present, cols, degree: xOrder, into: curveX) else { skippedFits += 1; return }
+        var meanX = 0.0
+        for c in 0..<cols { meanX += curveX[c] }
+        meanX /= Double(cols)
+        let invCols = 1 / Double(cols)
+        for r in 0..<rows { rowSums[r] = rowSums[r] * invCols - meanX; present[r] = true }
+        if !_fitProfile(rowSums, present, rows, degree: yOrder, into: curveY) {
+            skippedFits += 1
+            for r in 0..<rows { curveY[r] = 0 }
+        }
+        for r in 0..<rows {
+            let p = z + r * cols, y = curveY[r]
+            for c in 0..<cols { p[c] -= curveX[c] + y }
         }
     }
 
@@ -61,14 +103,82 @@ extension _Frame {
         var m = 0
         for k in 0..<lines.length {
             let i = lines.index(l, k)
-            if isUsed(i) { xs[m] = Double(k + 1); ys[m] = z[i]; m += 1 }
+            xs[m] = Double(k + 1); ys[m] = z[i]; m &+= _bit(isUsed(i))   // branch-free compaction
         }
         guard m >= minimumCount, m > degree else { return false }
+        if m == lines.length, let q = _lineBasis(length: m, degree: degree) {
+            // every pixel used: project onto the cached orthonormal basis (no fit set-up, no allocation)
+            for k in 0..<m { curve[k] = 0 }
+            for d in 0...degree {
+                let b = q + d * m
+                let c = _dot(ys, b, m)
+                for k in 0..<m { curve[k] += c * b[k] }
+            }
+            return true
+        }
+        if (degree + 1) * (degree + 2) <= lineLength, let q = _lineBasis(length: lines.length, degree: degree) {
+            // some pixels excluded: normal equations in the cached basis (well conditioned), then the curve
+            let n = lines.length, t = degree + 1
+            let g = lineE, b = lineE + t * t
+            for k in 0..<(t * t) { g[k] = 0 }
+            for k in 0..<t { b[k] = 0 }
+            for i in 0..<m {
+                let k = Int(xs[i]) - 1, y = ys[i]
+                for a in 0..<t {
+                    let qa = q[a * n + k]
+                    b[a] += qa * y
+                    for c in a..<t { g[a * t + c] += qa * q[c * n + k] }
+                }
+            }
+            for a in 0..<t { for c in 0..<a { g[a * t + c] = g[c * t + a] } }
+            if _choleskySolve(g, b, t) {
+                for k in 0..<n { curve[k] = 0 }
+                for a in 0..<t {
+                    let c = b[a], qa = q + a * n
+                    for k in 0..<n { curve[k] += c * qa[k] }
+                }
+                return true
+            }
+        }
         guard let p = _OrthogonalPolynomial.fit(x: xs, y: ys, count: m, degree: degree, work: lineA) else {
             return false
         }
         for k in 0..<lines.length { curve[k] = p.value(at: Double(k + 1)) }
         return true
+    }
+
+    /// Polynomials of degree 0…`degree` orthonormal over the positions 1…`length` (rows of `degree + 1`
+    /// values, `length` each), cached per frame: the least-squares fit of a fully used line is then two dot
+    /// products per degree. Built by twice-repeated Gram–Schmidt on centred, scaled positions; `nil` when the
+    /// positions cannot carry the degree.
+    func _lineBasis(length n: Int, degree: Int) -> UnsafeMutablePointer<Double>? {
+        if basisKey != (n, degree) {
+            basisKey = (n, degree)
+            basis?.deallocate()
+            let q = UnsafeMutablePointer<Double>.allocate(capacity: n * (degree + 1))
+            basis = q
+            let centre = Double(n + 1) / 2, scale = Swift.max(Double(n - 1) / 2, 1)
+            for k in 0..<n { q[k] = 1 / Double(n).squareRoot() }
+            for d in stride(from: 1, through: degree, by: 1) {
+                let p = q + d * n, prev = q + (d - 1) * n
+                for k in 0..<n { p[k] = prev[k] * ((Double(k + 1) - centre) / scale) }
+                for _ in 0..<2 {
+                    for e in 0..<d {
+                        let b = q + e * n
+                        var c = 0.0
+                        for k in 0..<n { c += p[k] * b[k] }
+                        for k in 0..<n { p[k] -= c * b[k] }
+                    }
+                }
+                var norm = 0.0
+                for k in 0..<n { norm += p[k] * p[k] }
+                norm = norm.squareRoot()
+                guard norm > 1e-9 else { basisValid = false; return nil }
+                for k in 0..<n { p[k] /= norm }
+            }
+            basisValid = true
+        }
+        return basisValid ? basis : nil
     }
 
     /// NanoLocz `line`: per row a polynomial of order `xOrder` (> 0) over used pixels, subtracted with its
@@ -133,11 +243,21 @@ extension _Frame {
         let background = _bucketMedian(frameA, n, counts: medianCounts)
         let lines = _Lines(self, alongColumns: alongColumns)
         let buf = lineA
+        if isDense && !alongColumns {
+            guard cols > minimumCount else { return }
+            for r in 0..<rows {
+                let p = z + r * cols
+                buf.update(from: p, count: cols)
+                let shift = strength * _bucketMedian(buf, cols, counts: medianCounts) - background
+                for c in 0..<cols { p[c] -= shift }
+            }
+            return
+        }
         for l in 0..<lines.lineCount {
             var m = 0
             for k in 0..<lines.length {
                 let i = lines.index(l, k)
-                if isUsed(i) { buf[m] = z[i]; m += 1 }
+                buf[m] = z[i]; m &+= _bit(isUsed(i))
             }
             guard m > minimumCount else { continue }
             let shift = strength * _bucketMedian(buf, m, counts: medianCounts) - background

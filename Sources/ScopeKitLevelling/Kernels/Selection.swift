@@ -93,3 +93,4 @@ func _maxBelow(_ a: UnsafeMutablePointer<Double>, _ k: Int) -> Double {
     for i in 0..<k where a[i] > m { m = a[i] }
     return m
 }
+

@@ -96,10 +96,12 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                     withMaskPointers(mask, finalMask: &finalMask) { userMask, userMaskPerFrame, outMask in
                         let userBox = UncheckedSendable(userMask), outBox = UncheckedSendable(outMask)
                         Parallel.forEachChunk(0..<frames) { chunk in
-                            let f = _Frame(rows: rows, cols: cols)
+                            let f = _FramePool.acquire(rows: rows, cols: cols)
+                            defer { _FramePool.release(f) }
                             for fi in chunk {
                                 let offset = fi * frameSize
-                                T._load(UnsafePointer(dataBox.value + offset), into: f.z, count: frameSize)
+                                f.load(UnsafePointer(dataBox.value + offset))
+                                f.hasBaseMask = false
                                 if let um = userBox.value {
                                     f.baseMask.update(from: um + (userMaskPerFrame ? offset : 0), count: frameSize)
                                     f.hasBaseMask = true
@@ -170,6 +172,19 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
             case .iterate(let inner, let until):
                 guard until.maximumIterations >= 1 else { throw ScopeKitError.usage("iterate needs maximumIterations ≥ 1") }
                 try validate(inner, rows: rows, cols: cols, nested: true)
+            case .markScars(let o), .removeScars(let o):
+                guard o.thresholdLow >= 0, o.thresholdHigh >= o.thresholdLow else {
+                    throw ScopeKitError.usage("scar thresholds need 0 ≤ low ≤ high, got low \(o.thresholdLow), high \(o.thresholdHigh)")
+                }
+                guard (1...16).contains(o.maximumWidth), o.minimumLength >= 1, o.iterations >= 1 else {
+                    throw ScopeKitError.usage("scars need width 1…16, length ≥ 1 and iterations ≥ 1")
+                }
+            case .lineShift(let pixels, let maximum):
+                guard maximum >= 0, abs(pixels ?? 0) < Swift.max(cols, 1) else {
+                    throw ScopeKitError.usage("line shift must be smaller than the row length \(cols) and the search maximum ≥ 0")
+                }
+            case .creep(let scale, _):
+                guard scale > 0, scale.isFinite else { throw ScopeKitError.usage("creep scale must be > 0, got \(scale)") }
             case .growExcluded(let p), .shrinkExcluded(let p):
                 guard p >= 0 else { throw ScopeKitError.usage("grow/shrink pixels must be ≥ 0") }
             default: break
@@ -287,6 +302,10 @@ extension _Frame {
         case .alignRows(let method, let direction, let keepMean):
             _ = alignRows(method, alongColumns: direction == .columns, keepMean: keepMean)
         case .anisotropyGate(let gates): anisotropyGate(gates)
+        case .markScars(let o): markScars(o)
+        case .removeScars(let o): removeScars(o)
+        case .lineShift(let pixels, let maximum): lineShift(pixels: pixels, maximum: maximum)
+        case .creep(let scale, let orientation): creep(scale: scale, orientation: orientation)
         case .mask(let rule): try applyMaskRule(rule, limits: limits)
         case .invertMask: invertMask()
         case .growExcluded(let p): morphExcluded(pixels: p, grow: true)

@@ -24,6 +24,17 @@ public indirect enum LevellingStep: Codable, Sendable, Equatable {
     case meanPlane
     /// Gwyddion "Align Rows" (or columns); `keepMean` keeps the image mean (Gwyddion) instead of zeroing rows.
     case alignRows(RowAlignment, direction: LineDirection, keepMean: Bool)
+    /// Gwyddion "Mark Scars": the mask becomes the non-scar pixels (intersected with the caller's mask).
+    case markScars(ScarOptions)
+    /// Gwyddion "Remove Scars" (TopoStats `remove_scars` with ``ScarOptions/topoStats``): scars found on
+    /// the current heights are replaced by linear interpolation between the rows above and below.
+    case removeScars(ScarOptions)
+    /// NanoLocz trace/retrace `LineShift`: every odd row moved by `pixels` columns, or by the shift in
+    /// `−maximum…maximum` that best matches the even rows when `pixels` is nil.
+    case lineShift(pixels: Int?, maximum: Int)
+    /// NanoLocz `log_y` creep correction: `a·log(c·t + b)` fitted to the row-mean profile over the first half
+    /// of `t = linspace(0, 10, rows)/scale` and subtracted (pnanolocz `level_log_y`).
+    case creep(scale: Double, orientation: CreepOrientation)
     /// NanoLocz's anisotropy gate (unmasked median line when rows vary much more than columns).
     case anisotropyGate([AnisotropyGate])
     /// Compute a new mask from the current heights.

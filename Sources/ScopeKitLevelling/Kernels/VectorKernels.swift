@@ -1,0 +1,41 @@
+/// Small vector kernels for the levelling hot loops. Floating-point sums are not reassociated by the
+/// compiler, so these accumulate in explicit SIMD lanes (a fixed order for a given length: results do not
+/// depend on threads or alignment).
+
+/// `Σ a[i]` for `i < n`, in 8 lanes.
+@inline(__always)
+func _sum(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+    var i = 0
+    let raw = UnsafeRawPointer(a)
+    while i + 8 <= n {
+        s0 += raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+        s1 += raw.loadUnaligned(fromByteOffset: (i + 4) * 8, as: SIMD4<Double>.self)
+        i += 8
+    }
+    var s = ((s0 + s1).sum())
+    while i < n { s += a[i]; i += 1 }
+    return s
+}
+
+/// `Σ a[i]·b[i]` for `i < n`, in 8 lanes.
+@inline(__always)
+func _dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+    var i = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while i + 8 <= n {
+        s0 += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+        s1 += ra.loadUnaligned(fromByteOffset: (i + 4) * 8, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: (i + 4) * 8, as: SIMD4<Double>.self)
+        i += 8
+    }
+    var s = ((s0 + s1).sum())
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// 1 for true, 0 for false, without a branch (`setcc`), for data-dependent counts and compactions.
+@inline(__always)
+func _bit(_ b: Bool) -> Int { Int(unsafeBitCast(b, to: UInt8.self)) }

@@ -12,5 +12,5 @@ struct ScopeKitCommand: ParsableCommand {
             Errors print one line: scopekit: error: <file>: <what went wrong>.
             """,
         version: ScopeKitVersion.string,
-        subcommands: [InfoCommand.self, ConvertCommand.self, PreviewCommand.self, ZSpacingCommand.self, DemoCommand.self])
+        subcommands: [InfoCommand.self, ConvertCommand.self, PreviewCommand.self, ZSpacingCommand.self, FlatFieldCommand.self, DemoCommand.self])
 }

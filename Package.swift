@@ -58,7 +58,7 @@ let package = Package(
         // Flat-field (shading) correction: measured profiles, empty regions, the BaSiC model.
         .target(
             name: "ScopeKitFlatField",
-            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier"],
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender"],
             swiftSettings: optimized),
         // The public umbrella (`import ScopeKit`) and the demo jobs.
         .target(

@@ -1,5 +1,8 @@
 """Python anchors for Benchmarks/ScopeKitBenchmarks/FlatFieldBenchmarks.swift (same names).
 
+flatfield.apply.uint16.16x2048: the mesoSPIM task's correction with ScopeKit's rounding,
+clip(rint((x − d)/f), 0, 65535).astype(uint16), on 16 uint16 planes of 2048² (same pixels as the Swift side).
+flatfield.apply.memcpy.16x2048: x.copy() of the same array (the memory-bandwidth baseline).
 flatfield.basic.fit.<mode>.200x256: BaSiCPy 1.2.0 (jax 0.4.23, CPU) `BaSiC(fitting_mode=mode).fit` on 200
 deterministic vignetted 256² tiles (same formula as the Swift side), default working size 128, warm (the
 harness runs once before timing, which includes the jit compilation). BaSiCPy lives in its own environment
@@ -56,7 +59,28 @@ def fit(mode):
     return make
 
 
-BENCHMARKS = {f"flatfield.basic.fit.{m}.200x256": fit(m) for m in ["ladmap", "approximate"]}
+def apply_inputs():
+    n, planes = 2048, 16
+    i = np.arange(n * n, dtype=np.int64)
+    x = np.stack([((i * 7919 + k * 104729) % 60000).astype(np.uint16).reshape(n, n) for k in range(planes)])
+    c = (np.arange(n, dtype=np.float32) + 0.5) / n * 2 - 1
+    f = (1.1 - 0.3 * (c[None, :] ** 2 + c[:, None] ** 2)).astype(np.float32)
+    d = np.broadcast_to(100 + 10 * c[None, :], (n, n)).astype(np.float32)
+    return x, f, d
+
+
+def apply():
+    x, f, d = apply_inputs()
+    return lambda: np.clip(np.rint((x - d) / f), 0, 65535).astype(np.uint16)
+
+
+def copy():
+    x, _, _ = apply_inputs()
+    return lambda: x.copy()
+
+
+BENCHMARKS = {"flatfield.apply.uint16.16x2048": apply, "flatfield.apply.memcpy.16x2048": copy}
+BENCHMARKS.update({f"flatfield.basic.fit.{m}.200x256": fit(m) for m in ["ladmap", "approximate"]})
 
 if __name__ == "__main__":
     run(BENCHMARKS, sys.argv[1:])

@@ -13,5 +13,5 @@ struct ScopeKitCommand: ParsableCommand {
             """,
         version: ScopeKitVersion.string,
         subcommands: [InfoCommand.self, ConvertCommand.self, PreviewCommand.self, ZSpacingCommand.self, LevelCommand.self,
-                      DemoCommand.self])
+                      FlatFieldCommand.self, DemoCommand.self])
 }

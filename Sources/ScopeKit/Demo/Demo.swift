@@ -27,7 +27,7 @@ public struct DemoJob: Sendable {
 /// ```
 public enum Demo {
     /// All demo jobs, in the order `scopekit demo` runs them.
-    public static var jobs: [DemoJob] { [FoundationDemo.job, ZSpacingDemo.job, LevellingDemo.job] }
+    public static var jobs: [DemoJob] { [FoundationDemo.job, ZSpacingDemo.job, LevellingDemo.job, FlatFieldDemo.job] }
 
     /// The result of one job.
     public struct JobReport: Sendable, Codable {

@@ -3,8 +3,9 @@
 flatfield.apply.uint16.16x2048: the mesoSPIM task's correction with ScopeKit's rounding,
 clip(rint((x − d)/f), 0, 65535).astype(uint16), on 16 uint16 planes of 2048² (same pixels as the Swift side).
 flatfield.apply.memcpy.16x2048: x.copy() of the same array (the memory-bandwidth baseline).
-flatfield.basic.fit.<mode>.200x256: BaSiCPy 1.2.0 (jax 0.4.23, CPU) `BaSiC(fitting_mode=mode).fit` on 200
-deterministic vignetted 256² tiles (same formula as the Swift side), default working size 128, warm (the
+flatfield.basic.fit.<mode>.<T>x<N>: BaSiCPy 1.2.0 (jax 0.4.23, CPU) `BaSiC(fitting_mode=mode).fit` on T
+deterministic vignetted N² tiles (same formula as the Swift side; 200 × 256² and 100 × 2048²), default
+working size 128, warm (the
 harness runs once before timing, which includes the jit compilation). BaSiCPy lives in its own environment
 (.reference/basicpy); this script re-executes itself there. XLA is limited to one thread when
 SCOPEKIT_BENCH_THREADS=1.
@@ -52,9 +53,9 @@ def tiles(t=200, n=256):
     return out
 
 
-def fit(mode):
+def fit(mode, t, n):
     def make():
-        images = tiles()
+        images = tiles(t, n)
         return lambda: BaSiC(fitting_mode=mode).fit(images)
     return make
 
@@ -79,8 +80,9 @@ def copy():
     return lambda: x.copy()
 
 
-BENCHMARKS = {"flatfield.apply.uint16.16x2048": apply, "flatfield.apply.memcpy.16x2048": copy}
-BENCHMARKS.update({f"flatfield.basic.fit.{m}.200x256": fit(m) for m in ["ladmap", "approximate"]})
+BENCHMARKS = {f"flatfield.basic.fit.{m}.{t}x{n}": fit(m, t, n)
+              for (t, n) in [(200, 256), (100, 2048)] for m in ["ladmap", "approximate"]}
+BENCHMARKS.update({"flatfield.apply.uint16.16x2048": apply, "flatfield.apply.memcpy.16x2048": copy})
 
 if __name__ == "__main__":
     run(BENCHMARKS, sys.argv[1:])

@@ -18,6 +18,11 @@ struct BaSiCParityTests {
             print("skipping BaSiC parity: shared corpus not found")
             return nil
         }
+        if dataset == "timelapse_pu1_4d" {
+            // 200 frames regrouped as 50 z-stacks of 4 planes, as Scripts/fixtures/basic.py does.
+            let im = try NPZ.read(corpus.appendingPathComponent("npz/timelapse_pu1.npz"), key: "images").asFloat32()
+            return im.reshaped([50, 4, im.shape[1], im.shape[2]])
+        }
         if dataset == "WSI_brain_tiles" {
             let dir = corpus.appendingPathComponent("WSI_brain")
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tif") }
@@ -35,6 +40,7 @@ struct BaSiCParityTests {
             case "get_darkfield": p.getDarkfield = value as! Bool
             case "sort_intensity": p.sortIntensity = value as! Bool
             case "autosegment": p.autosegment = value as! Bool
+            case "autosegment_margin": p.autosegmentMargin = value as! Int
             case "working_size": p.workingSize = (value as? Int).map { .square($0) }
             default: Issue.record("unknown parameter \(key)")
             }
@@ -42,11 +48,15 @@ struct BaSiCParityTests {
         return p
     }
 
-    /// Subsamples a [Y, X] profile [::4, ::4] like the fixture.
+    /// Subsamples a [Y, X] or [Z, Y, X] profile [..., ::4, ::4] like the fixture.
     static func subsampled(_ a: NDArray<Float>) -> [Float] {
+        let rows = a.shape[a.rank - 2], columns = a.shape[a.rank - 1]
+        let e = a.elements
         var out: [Float] = []
-        for r in stride(from: 0, to: a.shape[0], by: 4) {
-            for c in stride(from: 0, to: a.shape[1], by: 4) { out.append(a[r, c]) }
+        for z in 0..<(a.count / (rows * columns)) {
+            for r in stride(from: 0, to: rows, by: 4) {
+                for c in stride(from: 0, to: columns, by: 4) { out.append(e[(z * rows + r) * columns + c]) }
+            }
         }
         return out
     }

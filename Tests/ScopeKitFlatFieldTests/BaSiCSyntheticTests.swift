@@ -95,6 +95,95 @@ import Testing
         #expect(streamed.baseline == three.baseline)
     }
 
+    /// The one-sweep LADMAP step (flat-field only) follows the two-pass step to float rounding.
+    @Test func fusedLadmapStepMatchesTwoPasses() throws {
+        let n = 24
+        let images = Self.tiles(count: 10, size: n, flat: Self.vignette(n), seed: 5)
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(n)
+        p.maxIterations = 40
+        func run(fused: Bool) throws -> (BaSiCState, Int, [Float]) {
+            let stack = try BaSiC.workingStack(images, parameters: p, label: "images")
+            let solver = BaSiCSolver(stack: stack, parameters: p)
+            solver.frameFusion = fused
+            #expect(solver.usesFusedLadmap == fused)
+            try BaSiC.configure(solver, summary: stack.summary(workers: 1))
+            solver.weights.fill(1)
+            var st = BaSiCState(flat: stack.pixelMedian(workers: 1),
+                                darkResidual: [Double](repeating: 0, count: n * n), darkOffset: 0,
+                                baseline: [Double](repeating: 1, count: 10))
+            let (k, _, _) = try solver.ladmap(&st, darkWeights: [Double](repeating: 1, count: n * n))
+            return (st, k, Array(UnsafeBufferPointer(start: solver.multiplier.pointer, count: solver.multiplier.count)))
+        }
+        let (a, ka, ya) = try run(fused: true)
+        let (b, kb, yb) = try run(fused: false)
+        #expect(ka == kb)
+        let scale = b.flat.map(abs).max()!
+        #expect(zip(a.flat, b.flat).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+        #expect(zip(a.baseline, b.baseline).allSatisfy { abs($0 - $1) <= 1e-4 })
+        let yScale = yb.map(abs).max()!
+        #expect(zip(ya, yb).allSatisfy { abs($0 - $1) <= 1e-3 * yScale })
+    }
+
+    /// A (T, 1, Y, X) fit is the (T, Y, X) fit; 4-D stacks are LADMAP only; transform handles z-stacks.
+    @Test func zStacks() throws {
+        let n = 24
+        let images = Self.tiles(count: 8, size: n, flat: Self.vignette(n), seed: 9)
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(16)
+        p.maxWorkers = 1
+        let flat = try BaSiC.fit(images: images, parameters: p)
+        let stacked = try BaSiC.fit(images: images.reshaped([8, 1, n, n]), parameters: p)
+        #expect(stacked.flatfield.shape == [1, n, n])
+        #expect(stacked.flatfield.elements == flat.flatfield.elements)
+        #expect(stacked.baseline == flat.baseline)
+        // Two planes: one profile per plane, each close to the shading.
+        let planes = NDArray(stacking: (0..<8).map { f in
+            NDArray(images.frame(f).elements + Self.tiles(count: 1, size: n, flat: Self.vignette(n),
+                                                          seed: UInt64(100 + f)).elements, shape: [2, n, n])
+        })
+        p.maxWorkers = 2
+        let z = try BaSiC.fit(images: planes, parameters: p)
+        #expect(z.flatfield.shape == [2, n, n] && z.darkfield.shape == [2, n, n] && z.baseline.shape == [8])
+        p.maxWorkers = 1
+        #expect(try BaSiC.fit(images: planes, parameters: p) == z)
+        let corrected = try BaSiC.transform(planes, profiles: z)
+        #expect(corrected.shape == planes.shape)
+        #expect(corrected[3, 1, 5, 7] == (planes[3, 1, 5, 7] - z.darkfield[1, 5, 7]) / z.flatfield[1, 5, 7])
+        var q = p
+        q.fittingMode = .approximate
+        do {
+            _ = try BaSiC.fit(images: planes, parameters: q)
+            Issue.record("approximate 4-D fit accepted")
+        } catch let e as ScopeKitError {
+            #expect(e.kind == .usage)
+        }
+    }
+
+    /// uint16 images streamed from a source on several threads fit exactly as the same values in memory.
+    @Test func uint16SourceReadConcurrently() throws {
+        let n = 40
+        let images = Self.tiles(count: 9, size: n, flat: Self.vignette(n), seed: 3)
+        let rounded = NDArray<Float>(images.elements.map { $0.rounded() }, shape: images.shape)
+        struct Tiles: BaSiCFrameSource {
+            let images: NDArray<Float>
+            var frameCount: Int { images.shape[0] }
+            var frameShape: [Int] { Array(images.shape.dropFirst()) }
+            var allowsConcurrentReads: Bool { true }
+            func frame(_ i: Int) throws -> NDArray<Float> { images.frame(i) }
+            func frameData(_ i: Int) throws -> AnyArray {
+                AnyArray(NDArray<UInt16>(images.frame(i).elements.map { UInt16($0) }, shape: frameShape))
+            }
+        }
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(16)
+        p.maxWorkers = 3
+        let streamed = try BaSiC.fit(source: Tiles(images: rounded), parameters: p)
+        p.maxWorkers = 1
+        let inMemory = try BaSiC.fit(images: rounded, parameters: p)
+        #expect(streamed == inMemory)
+    }
+
     @Test func baselineRefitRecoversFrameLevels() throws {
         let n = 32
         let truth = Self.vignette(n)

@@ -17,10 +17,22 @@ import ScopeKitFourier
 public protocol BaSiCFrameSource {
     /// The number of images T.
     var frameCount: Int { get }
-    /// The shape [rows, columns] every image must have.
+    /// The shape every image must have: [rows, columns], or [planes, rows, columns] for z-stacks (a
+    /// (T, Z, Y, X) fit, LADMAP only).
     var frameShape: [Int] { get }
     /// Image `index` (0 ≤ index < frameCount), shape ``frameShape``.
     func frame(_ index: Int) throws -> NDArray<Float>
+    /// Image `index` in its stored number type: uint8 and uint16 images are resized to the working size
+    /// without a float copy at full resolution. Default: ``frame(_:)``.
+    func frameData(_ index: Int) throws -> AnyArray
+    /// Whether ``frame(_:)`` / ``frameData(_:)`` may be called from several threads at once, so the fit reads
+    /// and resizes images on ``BaSiC/Parameters/maxWorkers`` threads. Default: false (one image at a time).
+    var allowsConcurrentReads: Bool { get }
+}
+
+extension BaSiCFrameSource {
+    public func frameData(_ index: Int) throws -> AnyArray { AnyArray(try frame(index)) }
+    public var allowsConcurrentReads: Bool { false }
 }
 
 /// The BaSiC shading model (Peng et al., *Nat. Commun.* 8:14836, 2017) as implemented by BaSiCPy 1.2.0.
@@ -39,7 +51,9 @@ public protocol BaSiCFrameSource {
 /// Follows BaSiCPy 1.2.0 `BaSiC.fit` / `transform` (parameters, defaults, automatic λ of the approximate
 /// mode, resizing with `jax.image.resize` and `skimage.transform.resize`). Differences: sums are in double
 /// precision where BaSiCPy uses float32; the spectral norm is computed by power iteration; `max_workers` is
-/// honoured; 4-D (T, Z, Y, X) stacks are not supported.
+/// honoured. 4-D (T, Z, Y, X) stacks are fitted as BaSiCPy 1.2.0 fits them: LADMAP only, the working size
+/// applies to Y and X (Z is kept), the DCT is 3-D over (Z, Y, X), autosegment erodes with a 3-D ball, and the
+/// profiles have shape [Z, Y, X].
 ///
 /// - Complexity: O(T·P) per inner iteration for P working-size pixels (one or two fused passes), plus two
 ///   O(P log P) DCTs; resizing costs O(T·Y·X). Memory: five T·P float buffers.
@@ -47,23 +61,24 @@ public enum BaSiC {
     /// Fits flat-field, dark-field (if ``Parameters/getDarkfield``) and baseline to a stack of images.
     ///
     /// - Parameters:
-    ///   - images: [T, Y, X] float32 images (T tiles or time points of one channel).
+    ///   - images: [T, Y, X] float32 images (T tiles or time points of one channel), or [T, Z, Y, X] z-stacks
+    ///     (LADMAP only, as in BaSiCPy 1.2.0).
     ///   - fittingWeight: optional relative weight per pixel, same shape as `images` (BaSiCPy
     ///     `fitting_weight`): resized like the images and min-max normalised to [0, 1] (all-equal weights
     ///     count as 1).
     ///   - parameters: the BaSiCPy 1.2.0 parameters (defaults: ladmap, 128², flat-field only).
-    /// - Returns: the profiles at the images' frame shape and the baseline of length T.
-    /// - Throws: ``ScopeKitError/badInput(_:file:)`` for a rank other than 3, an empty stack, NaN or infinite
-    ///   values, all-zero images or a fit whose flat-field vanishes; ``ScopeKitError/usage(_:)`` for bad
-    ///   parameters.
+    /// - Returns: the profiles at the images' frame shape ([Y, X] or [Z, Y, X]) and the baseline of length T.
+    /// - Throws: ``ScopeKitError/badInput(_:file:)`` for a rank other than 3 or 4, an empty stack, NaN or
+    ///   infinite values, all-zero images or a fit whose flat-field vanishes; ``ScopeKitError/usage(_:)`` for
+    ///   bad parameters or a 4-D stack in the approximate mode.
     public static func fit(images: NDArray<Float>, fittingWeight: NDArray<Float>? = nil,
                            parameters: Parameters = Parameters()) throws -> BaSiCProfiles {
         try parameters.validate()
-        guard images.rank == 3 else {
-            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X], got \(images.shape)")
+        guard images.rank == 3 || images.rank == 4 else {
+            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X] or [T, Z, Y, X], got \(images.shape)")
         }
-        let (t, rows, columns) = (images.shape[0], images.shape[1], images.shape[2])
-        guard t > 0, rows > 0, columns > 0 else {
+        try checkDepth(images.rank == 4 ? images.shape[1] : 1, parameters)
+        guard images.shape.allSatisfy({ $0 > 0 }) else {
             throw ScopeKitError.badInput("BaSiC: empty image stack \(images.shape)")
         }
         let stack = try workingStack(images, parameters: parameters, label: "images")
@@ -80,7 +95,8 @@ public enum BaSiC {
             }
             weights = w.data
         }
-        return try fitWorking(stack, fitWeights: weights, frameShape: (rows, columns), parameters: parameters)
+        return try fitWorking(stack, fitWeights: weights, frameShape: Array(images.shape.dropFirst()),
+                              parameters: parameters)
     }
 
     /// Fits the BaSiC model to images read one at a time from `source` (see ``BaSiCFrameSource``).
@@ -90,32 +106,46 @@ public enum BaSiC {
         -> BaSiCProfiles {
         try parameters.validate()
         let shape = source.frameShape
-        guard shape.count == 2, shape[0] > 0, shape[1] > 0, source.frameCount > 0 else {
-            throw ScopeKitError.badInput("BaSiC: a source needs ≥ 1 image of shape [Y, X], got "
+        guard shape.count == 2 || shape.count == 3, shape.allSatisfy({ $0 > 0 }), source.frameCount > 0 else {
+            throw ScopeKitError.badInput("BaSiC: a source needs ≥ 1 image of shape [Y, X] or [Z, Y, X], got "
                                          + "\(source.frameCount) of \(shape)")
         }
-        let (rows, columns) = (shape[0], shape[1])
-        let ws = parameters.workingSize ?? .square(0)
-        let (wr, wc) = parameters.workingSize == nil ? (rows, columns) : (ws.rows, ws.columns)
-        let stack = WorkingStack(frames: source.frameCount, rows: wr, columns: wc)
+        let depth = shape.count == 3 ? shape[0] : 1
+        try checkDepth(depth, parameters)
+        let (rows, columns) = (shape[shape.count - 2], shape[shape.count - 1])
+        let (wr, wc) = parameters.workingSize.map { ($0.rows, $0.columns) } ?? (rows, columns)
+        let stack = WorkingStack(frames: source.frameCount, depth: depth, rows: wr, columns: wc)
         let plan = Resampler2D.toWorkingSize(from: (rows, columns), to: (wr, wc))
-        var scratch = [Float](repeating: 0, count: rows * wc)
-        for i in 0..<source.frameCount {
-            let frame = try source.frame(i)
-            guard frame.shape == shape else {
-                throw ScopeKitError.badInput("BaSiC: image \(i) has shape \(frame.shape), expected \(shape)")
-            }
-            try frame.withUnsafeBufferPointer { p in
-                guard p.allSatisfy({ $0.isFinite }) else {
-                    throw ScopeKitError.badInput("BaSiC: image \(i) contains NaN or infinite values")
-                }
-                scratch.withUnsafeMutableBufferPointer { s in
-                    resize(p.baseAddress!, plan: plan, identity: (wr, wc) == (rows, columns),
-                           into: stack.data.pointer + i * wr * wc, scratch: s.baseAddress!)
+        let identity = (wr, wc) == (rows, columns)
+        let t = source.frameCount
+        let workers = source.allowsConcurrentReads ? parameters.workers : 1
+        // Images are read and resized independently (results do not depend on the worker count); the first
+        // failing image (lowest index) is reported.
+        var errors = [Error?](repeating: nil, count: t)
+        let dst = UncheckedSendable(stack.data.pointer)
+        errors.withUnsafeMutableBufferPointer { ep in
+            let errs = UncheckedSendable(ep.baseAddress!)
+            BaSiCParallel.run(t, workers: workers) { i in
+                do {
+                    let frame = try source.frameData(i)
+                    guard frame.shape == shape else {
+                        throw ScopeKitError.badInput("BaSiC: image \(i) has shape \(frame.shape), expected \(shape)")
+                    }
+                    var scratch = [Float](repeating: 0, count: identity ? 0 : plan.scratchCount)
+                    let ok = scratch.withUnsafeMutableBufferPointer { sc in
+                        resize(frame, planes: depth, plan: plan, identity: identity,
+                               into: dst.value + i * depth * wr * wc, scratch: sc.baseAddress)
+                    }
+                    guard ok else {
+                        throw ScopeKitError.badInput("BaSiC: image \(i) contains NaN or infinite values")
+                    }
+                } catch {
+                    errs.value[i] = error
                 }
             }
         }
-        return try fitWorking(stack, fitWeights: nil, frameShape: (rows, columns), parameters: parameters)
+        if let e = errors.first(where: { $0 != nil }) { throw e! }
+        return try fitWorking(stack, fitWeights: nil, frameShape: shape, parameters: parameters)
     }
 
     /// Re-estimates only the per-image baseline with the flat-field and dark-field fixed (BaSiCPy 1.2.0's
@@ -134,11 +164,12 @@ public enum BaSiC {
                                    darkfield: NDArray<Float>? = nil,
                                    parameters: Parameters = Parameters()) throws -> NDArray<Float> {
         try parameters.validate()
-        guard images.rank == 3, images.shape.allSatisfy({ $0 > 0 }) else {
-            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X], got \(images.shape)")
+        guard images.rank == 3 || images.rank == 4, images.shape.allSatisfy({ $0 > 0 }) else {
+            throw ScopeKitError.badInput("BaSiC: expected images of shape [T, Y, X] or [T, Z, Y, X], got \(images.shape)")
         }
+        try checkDepth(images.rank == 4 ? images.shape[1] : 1, parameters)
         let stack = try workingStack(images, parameters: parameters, label: "images")
-        let working = [stack.rows, stack.columns]
+        let working = (images.rank == 4 ? [stack.depth] : []) + [stack.rows, stack.columns]
         func profile(_ a: NDArray<Float>, _ name: String) throws -> [Double] {
             if a.shape == working { return a.elements.map(Double.init) }
             guard a.shape == Array(images.shape.dropFirst()) else {
@@ -187,23 +218,26 @@ public enum BaSiC {
     /// there, as in BaSiCPy).
     ///
     /// - Parameters:
-    ///   - images: [T, Y, X] images with the profiles' frame shape (or one [Y, X] image without timelapse).
+    ///   - images: [T] + the profiles' shape ([T, Y, X], or [T, Z, Y, X] for z-stack profiles), or one image of
+    ///     the profiles' shape without timelapse.
     ///   - timelapse: `nil` (default) ignores the baseline; otherwise the baseline must have length T.
     /// - Throws: ``ScopeKitError/badInput(_:file:)`` for mismatched shapes.
     /// - Complexity: O(T·Y·X), parallel over images.
     public static func transform(_ images: NDArray<Float>, profiles: BaSiCProfiles,
                                  timelapse: TimelapseMode? = nil) throws -> NDArray<Float> {
-        let frameShape = Array(images.shape.suffix(2))
-        guard images.rank == 3 || (images.rank == 2 && timelapse == nil),
-              profiles.flatfield.shape == frameShape, profiles.darkfield.shape == frameShape else {
+        let frameShape = profiles.flatfield.shape
+        let single = images.shape == frameShape
+        guard frameShape.count == 2 || frameShape.count == 3, profiles.darkfield.shape == frameShape,
+              images.shape.count == frameShape.count + 1 && Array(images.shape.dropFirst()) == frameShape
+                || (single && timelapse == nil) else {
             throw ScopeKitError.badInput("BaSiC: images \(images.shape) do not match profiles "
                                          + "\(profiles.flatfield.shape) / \(profiles.darkfield.shape)")
         }
-        let t = images.rank == 3 ? images.shape[0] : 1
+        let t = single ? 1 : images.shape[0]
         if timelapse != nil, profiles.baseline.count != t {
             throw ScopeKitError.badInput("BaSiC: baseline has \(profiles.baseline.count) values for \(t) images")
         }
-        let n = frameShape[0] * frameShape[1]
+        let n = frameShape.reduce(1, *)
         let flat = profiles.flatfield.elements, dark = profiles.darkfield.elements
         let base = profiles.baseline.elements
         return images.withUnsafeBufferPointer { src in
@@ -230,10 +264,12 @@ public enum BaSiC {
     /// The images resized to the working size (BaSiCPy `_resize_to_working_size`), checked for NaN/∞.
     static func workingStack(_ images: NDArray<Float>, parameters: Parameters, label: String) throws
         -> WorkingStack {
-        let (t, rows, columns) = (images.shape[0], images.shape[1], images.shape[2])
+        let t = images.shape[0]
+        let depth = images.rank == 4 ? images.shape[1] : 1
+        let (rows, columns) = (images.shape[images.rank - 2], images.shape[images.rank - 1])
         let ws = parameters.workingSize
         let (wr, wc) = ws.map { ($0.rows, $0.columns) } ?? (rows, columns)
-        let stack = WorkingStack(frames: t, rows: wr, columns: wc)
+        let stack = WorkingStack(frames: t, depth: depth, rows: wr, columns: wc)
         let plan = Resampler2D.toWorkingSize(from: (rows, columns), to: (wr, wc))
         let identity = (wr, wc) == (rows, columns)
         var bad = [Bool](repeating: false, count: t)
@@ -242,16 +278,17 @@ public enum BaSiC {
             let dst = UncheckedSendable(stack.data.pointer)
             bad.withUnsafeMutableBufferPointer { badp in
                 let bp = UncheckedSendable(badp.baseAddress!)
-                BaSiCParallel.run(t, workers: parameters.workers) { f in
-                    let frame = s.value + f * rows * columns
-                    for i in 0..<(rows * columns) where !frame[i].isFinite {
-                        bp.value[f] = true
+                // One task per image plane (Z planes of a z-stack are resized independently, as jax does).
+                BaSiCParallel.run(t * depth, workers: parameters.workers) { plane in
+                    let frame = s.value + plane * rows * columns
+                    guard allFinite(UnsafeBufferPointer(start: frame, count: rows * columns)) else {
+                        bp.value[plane / depth] = true
                         return
                     }
-                    var scratch = [Float](repeating: 0, count: identity ? 0 : rows * wc)
+                    var scratch = [Float](repeating: 0, count: identity ? 0 : plan.scratchCount)
                     scratch.withUnsafeMutableBufferPointer { sc in
-                        resize(frame, plan: plan, identity: identity, into: dst.value + f * wr * wc,
-                               scratch: sc.baseAddress ?? dst.value)
+                        resize(frame, plan: plan, identity: identity, into: dst.value + plane * wr * wc,
+                               scratch: sc.baseAddress)
                     }
                 }
             }
@@ -263,12 +300,71 @@ public enum BaSiC {
     }
 
     static func resize(_ src: UnsafePointer<Float>, plan: Resampler2D, identity: Bool,
-                       into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                       into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
         if identity {
             dst.update(from: src, count: plan.outputCount)
         } else {
-            plan.apply(src, into: dst, scratch: scratch)
+            plan.apply(src, into: dst, scratch: scratch!)
         }
+    }
+
+    /// Resizes the `planes` planes of one image of any number type into `dst`; false if a float image holds
+    /// NaN or ∞. uint8 and uint16 are resampled directly, other types through a float32 copy.
+    static func resize(_ frame: AnyArray, planes: Int, plan: Resampler2D, identity: Bool,
+                       into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) -> Bool {
+        let (inCount, outCount) = (plan.inputCount, plan.outputCount)
+        func integer<T: BaSiCSample & BinaryInteger>(_ a: NDArray<T>) -> Bool {
+            a.withUnsafeBufferPointer { p in
+                for z in 0..<planes {
+                    if identity {
+                        for i in 0..<outCount { dst[z * outCount + i] = Float(p[z * inCount + i]) }
+                    } else {
+                        plan.apply(p.baseAddress! + z * inCount, into: dst + z * outCount, scratch: scratch!)
+                    }
+                }
+            }
+            return true
+        }
+        switch frame {
+        case .uint8(let a): return integer(a)
+        case .uint16(let a): return integer(a)
+        default:
+            let f = frame.asFloat32()
+            return f.withUnsafeBufferPointer { p in
+                guard allFinite(p) else { return false }
+                for z in 0..<planes {
+                    resize(p.baseAddress! + z * inCount, plan: plan, identity: identity, into: dst + z * outCount,
+                           scratch: scratch)
+                }
+                return true
+            }
+        }
+    }
+
+    /// BaSiCPy 1.2.0 fits z-stacks with LADMAP only ("Only 2-dimensional images are accepted for the
+    /// approximate mode").
+    static func checkDepth(_ depth: Int, _ p: Parameters) throws {
+        if depth > 1 && p.fittingMode == .approximate {
+            throw ScopeKitError.usage("BaSiC: the approximate mode accepts only 2-D images (as BaSiCPy 1.2.0); "
+                                      + "fit [T, Z, Y, X] z-stacks with ladmap")
+        }
+    }
+
+    /// Whether every value is finite (vectorised: x − x is 0 for finite x and NaN otherwise).
+    static func allFinite(_ p: UnsafeBufferPointer<Float>) -> Bool {
+        var acc = SIMD8<Float>()
+        var i = 0
+        let n = p.count
+        if let base = p.baseAddress {
+            while i + 8 <= n {
+                let v = load8(base + i)
+                acc += v - v
+                i += 8
+            }
+        }
+        var tail: Float = 0
+        while i < n { tail += p[i] - p[i]; i += 1 }
+        return acc.sum() == 0 && tail == 0
     }
 
     static func frameMeans(_ stack: WorkingStack) -> [Double] {
@@ -315,7 +411,7 @@ public enum BaSiC {
     }
 
     /// The reweighting loop of BaSiCPy 1.2.0 `fit` on a working stack.
-    static func fitWorking(_ stack: WorkingStack, fitWeights: FloatBuffer?, frameShape: (Int, Int),
+    static func fitWorking(_ stack: WorkingStack, fitWeights: FloatBuffer?, frameShape: [Int],
                            parameters p: Parameters) throws -> BaSiCProfiles {
         let workers = p.workers
         let summary = stack.summary(workers: workers)
@@ -348,7 +444,7 @@ public enum BaSiC {
         report.smoothnessFlatfield = solver.lambdaFlat
         report.smoothnessDarkfield = solver.lambdaDark
         report.sparseCostDarkfield = solver.lambdaSparse
-        report.workingShape = [stack.rows, stack.columns]
+        report.workingShape = (stack.depth > 1 ? [stack.depth] : []) + [stack.rows, stack.columns]
 
         var darkWeights = [Double](repeating: 1, count: n)
         let median = p.fittingMode == .ladmap ? stack.pixelMedian(workers: workers) : []
@@ -418,10 +514,16 @@ public enum BaSiC {
         }
 
         let working = (stack.rows, stack.columns)
-        let flatOut = resizeProfile(flat, from: working, to: frameShape)
-        let darkOut = resizeProfile(dark, from: working, to: frameShape)
-        return BaSiCProfiles(flatfield: NDArray(flatOut, shape: [frameShape.0, frameShape.1]),
-                             darkfield: NDArray(darkOut, shape: [frameShape.0, frameShape.1]),
+        // Each z-plane is resized on its own (skimage keeps an axis whose size does not change).
+        let target = (frameShape[frameShape.count - 2], frameShape[frameShape.count - 1])
+        let plane = stack.rows * stack.columns
+        func resized(_ p: [Double]) -> [Float] {
+            (0..<stack.depth).flatMap { z in
+                resizeProfile(Array(p[(z * plane)..<((z + 1) * plane)]), from: working, to: target)
+            }
+        }
+        return BaSiCProfiles(flatfield: NDArray(resized(flat), shape: frameShape),
+                             darkfield: NDArray(resized(dark), shape: frameShape),
                              baseline: NDArray(baseline.map { Float($0) }, shape: [t]),
                              report: report)
     }

@@ -45,7 +45,7 @@ public struct BaSiCFitReport: Sendable, Equatable {
     public var smoothnessFlatfield: Double = 0
     public var smoothnessDarkfield: Double = 0
     public var sparseCostDarkfield: Double = 0
-    /// The working size the fit ran at (rows, columns).
+    /// The working size the fit ran at (rows, columns), with the planes first for z-stacks.
     public var workingShape: [Int] = []
 
     /// An empty report.

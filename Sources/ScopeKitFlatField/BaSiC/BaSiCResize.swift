@@ -86,7 +86,35 @@ struct ResampleAxis: Sendable {
     }
 }
 
-/// A 2-D resampling plan (rows then columns) with its scratch buffer.
+/// A pixel type a working-size image can be resampled from without a float copy of the whole image.
+protocol BaSiCSample {
+    /// The value as a float.
+    var floatValue: Float { get }
+}
+
+extension Float: BaSiCSample {
+    @inline(__always) var floatValue: Float { self }
+}
+
+extension UInt8: BaSiCSample {
+    @inline(__always) var floatValue: Float { Float(self) }
+}
+
+extension UInt16: BaSiCSample {
+    @inline(__always) var floatValue: Float { Float(self) }
+}
+
+/// `acc[c] += w · row[c]` for c < n (vectorised by the compiler for every ``BaSiCSample``).
+@inline(__always)
+func accumulateRow<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ row: UnsafePointer<T>, _ w: Float,
+                                   _ n: Int) {
+    for c in 0..<n { acc[c] += w * row[c].floatValue }
+}
+
+/// A 2-D resampling plan (rows, then columns) and the size of its scratch buffer.
+///
+/// The row pass adds whole input rows into each output row (contiguous, vectorised, and for a 2048² → 128²
+/// shrink it reads every input row about twice); the column pass then works on the few output rows only.
 struct Resampler2D: Sendable {
     let rows: ResampleAxis
     let columns: ResampleAxis
@@ -99,13 +127,40 @@ struct Resampler2D: Sendable {
 
     var inputCount: Int { rows.inputCount * columns.inputCount }
     var outputCount: Int { rows.outputCount * columns.outputCount }
+    /// Floats of scratch ``apply(_:into:scratch:)`` needs: rowsOut × colsIn.
+    var scratchCount: Int { rows.outputCount * columns.inputCount }
 
-    /// Resamples one [rowsIn, colsIn] image into [rowsOut, colsOut]; `scratch` holds rowsIn × colsOut floats.
-    func apply(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
-               scratch: UnsafeMutablePointer<Float>) {
-        let ri = rows.inputCount, ci = columns.inputCount, co = columns.outputCount
-        columns.apply(src, stride: 1, lineStride: ci, lines: 0..<ri, into: scratch, outStride: 1, outLineStride: co)
-        rows.apply(scratch, stride: co, lineStride: 1, lines: 0..<co, into: dst, outStride: co, outLineStride: 1)
+    /// Resamples one [rowsIn, colsIn] image into [rowsOut, colsOut]; `scratch` holds ``scratchCount`` floats.
+    ///
+    /// - Complexity: O(rowsOut · taps · colsIn + rowsOut · colsOut · taps).
+    func apply<T: BaSiCSample>(_ src: UnsafePointer<T>, into dst: UnsafeMutablePointer<Float>,
+                               scratch: UnsafeMutablePointer<Float>) {
+        let ci = columns.inputCount, ro = rows.outputCount, co = columns.outputCount
+        rows.weights.withUnsafeBufferPointer { w in
+            for j in 0..<ro {
+                let acc = scratch + j * ci
+                acc.update(repeating: 0, count: ci)
+                let o = rows.offsets[j], s = rows.starts[j]
+                for k in 0..<rows.lengths[j] { accumulateRow(acc, src + (s + k) * ci, w[o + k], ci) }
+            }
+        }
+        columns.weights.withUnsafeBufferPointer { w in
+            columns.starts.withUnsafeBufferPointer { starts in
+                columns.lengths.withUnsafeBufferPointer { lengths in
+                    columns.offsets.withUnsafeBufferPointer { offsets in
+                        for j in 0..<ro {
+                            let line = scratch + j * ci, d = dst + j * co
+                            for c in 0..<co {
+                                var a: Float = 0
+                                let o = offsets[c], s = starts[c]
+                                for k in 0..<lengths[c] { a += w[o + k] * line[s + k] }
+                                d[c] = a
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -126,7 +181,7 @@ extension BaSiC {
         let plan = Resampler2D(rows: .linearMirror(from: shape.0, to: target.0),
                                columns: .linearMirror(from: shape.1, to: target.1))
         var out = [Float](repeating: 0, count: target.0 * target.1)
-        var scratch = [Float](repeating: 0, count: shape.0 * target.1)
+        var scratch = [Float](repeating: 0, count: plan.scratchCount)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 scratch.withUnsafeMutableBufferPointer { t in

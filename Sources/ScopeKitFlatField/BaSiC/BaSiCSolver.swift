@@ -44,6 +44,10 @@ final class BaSiCSolver {
     var lastMu: Double = 0
     /// Y and I_R to start the baseline-only fit from (tests), instead of zeros.
     var resumeBuffers: ([Float], [Float])? = nil
+    /// Whether LADMAP may use the one-sweep step (``usesFusedLadmap``); tests switch it off to compare.
+    var frameFusion = true
+    /// Per-chunk flat-field gradients of the fused LADMAP step.
+    var chunkGradients: FloatBuffer? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack
@@ -51,10 +55,11 @@ final class BaSiCSolver {
         frames = stack.frames
         pixels = stack.pixels
         blocks = PixelBlocks(pixels: stack.pixels, workers: parameters.workers)
-        dct = DCTShrinker(rows: stack.rows, columns: stack.columns)
-        weights = FloatBuffer(count: stack.data.count)
-        multiplier = FloatBuffer(count: stack.data.count)
-        residual = FloatBuffer(count: stack.data.count)
+        dct = DCTShrinker(depth: stack.depth, rows: stack.rows, columns: stack.columns)
+        // Filled at the start of every round.
+        weights = FloatBuffer(count: stack.data.count, zeroed: false)
+        multiplier = FloatBuffer(count: stack.data.count, zeroed: false)
+        residual = FloatBuffer(count: stack.data.count, zeroed: false)
         pixelSum = [Float](repeating: 0, count: stack.pixels)
         pixelSum2 = [Float](repeating: 0, count: stack.pixels)
         framePartials = [Double](repeating: 0, count: blocks.count * stack.frames * 3)
@@ -120,128 +125,140 @@ final class BaSiCSolver {
             st.flat = newFlat
             for x in 0..<n { sF[x] = Float(newFlat[x]); dF[x] = Float(oldDark[x]) }
 
-            // Residual step (pass 1): I_R, Σ_x S(R + Y/μ) per frame, Σ_n (Im − I_B − I_R + Y/μ) per pixel.
-            let invMu = Float(1 / mu)
-            let threshold = Float(1 / (mu * Double(t)))
-            let bF = st.baseline.map { Float($0) }
-            for x in 0..<n { pixelSum2[x] = 0 }
-            framePartials.withUnsafeMutableBufferPointer { fp in
-                blockPartials.withUnsafeMutableBufferPointer { bp in
-                    pixelSum2.withUnsafeMutableBufferPointer { hp in
-                        let fpp = UncheckedSendable(fp.baseAddress!), bpp = UncheckedSendable(bp.baseAddress!)
-                        let hpp = UncheckedSendable(hp.baseAddress!)
-                        sF.withUnsafeBufferPointer { sp in
-                            dF.withUnsafeBufferPointer { dp in
-                                let spp = UncheckedSendable(sp.baseAddress!), dpp = UncheckedSendable(dp.baseAddress!)
-                                blocks.run { b in
-                                    let r = blocks.range(b)
-                                    var dIR2 = 0.0, sumY = 0.0
-                                    for f in 0..<t {
-                                        let o = f * n
-                                        let bf = bF[f]
-                                        var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>(), ys8 = SIMD8<Float>()
-                                        let bf8 = SIMD8<Float>(repeating: bf), inv8 = SIMD8<Float>(repeating: invMu)
-                                        let th8 = SIMD8<Float>(repeating: threshold)
-                                        var x = r.lowerBound
-                                        let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
-                                        let wo = wp.value + o
-                                        while x + 8 <= r.upperBound {
-                                            let y = load8(yo + x)
-                                            let s = load8(spp.value + x)
-                                            let v = load8(imo + x) - bf8 * s - load8(dpp.value + x) + y * inv8
-                                            let ir = shrink8(v, load8(wo + x) * th8)
-                                            let d = ir - load8(ro + x)
-                                            d28 += d * d
-                                            store8(ir, ro + x)
-                                            let e = v - ir
-                                            fs8 += s * e
-                                            if dark { store8(load8(hpp.value + x) + e, hpp.value + x); ys8 += y }
-                                            x += 8
+            let nextMu = Swift.min(mu * p.rho, maxMu)
+            if usesFusedLadmap {
+                let flatSq = st.flat.reduce(0) { $0 + $1 * $1 }
+                var flatDark = 0.0
+                for x in 0..<n { flatDark += st.flat[x] * oldDark[x] }
+                let r = fusedLadmapPass(&st, mu: mu, nextMu: nextMu, sF: sF, dF: dF, flatSq: flatSq,
+                                        flatDark: flatDark)
+                lastValueDiff = Swift.max(dS2.squareRoot() * etaS.squareRoot(), r.dIR2.squareRoot(),
+                                          r.dB2.squareRoot()) / imageNorm
+                score = r.score
+            } else {
+                // Residual step (pass 1): I_R, Σ_x S(R + Y/μ) per frame, Σ_n (Im − I_B − I_R + Y/μ) per pixel.
+                let invMu = Float(1 / mu)
+                let threshold = Float(1 / (mu * Double(t)))
+                let bF = st.baseline.map { Float($0) }
+                for x in 0..<n { pixelSum2[x] = 0 }
+                framePartials.withUnsafeMutableBufferPointer { fp in
+                    blockPartials.withUnsafeMutableBufferPointer { bp in
+                        pixelSum2.withUnsafeMutableBufferPointer { hp in
+                            let fpp = UncheckedSendable(fp.baseAddress!), bpp = UncheckedSendable(bp.baseAddress!)
+                            let hpp = UncheckedSendable(hp.baseAddress!)
+                            sF.withUnsafeBufferPointer { sp in
+                                dF.withUnsafeBufferPointer { dp in
+                                    let spp = UncheckedSendable(sp.baseAddress!), dpp = UncheckedSendable(dp.baseAddress!)
+                                    blocks.run { b in
+                                        let r = blocks.range(b)
+                                        var dIR2 = 0.0, sumY = 0.0
+                                        for f in 0..<t {
+                                            let o = f * n
+                                            let bf = bF[f]
+                                            var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>(), ys8 = SIMD8<Float>()
+                                            let bf8 = SIMD8<Float>(repeating: bf), inv8 = SIMD8<Float>(repeating: invMu)
+                                            let th8 = SIMD8<Float>(repeating: threshold)
+                                            var x = r.lowerBound
+                                            let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                            let wo = wp.value + o
+                                            while x + 8 <= r.upperBound {
+                                                let y = load8(yo + x)
+                                                let s = load8(spp.value + x)
+                                                let v = load8(imo + x) - bf8 * s - load8(dpp.value + x) + y * inv8
+                                                let ir = shrink8(v, load8(wo + x) * th8)
+                                                let d = ir - load8(ro + x)
+                                                d28 += d * d
+                                                store8(ir, ro + x)
+                                                let e = v - ir
+                                                fs8 += s * e
+                                                if dark { store8(load8(hpp.value + x) + e, hpp.value + x); ys8 += y }
+                                                x += 8
+                                            }
+                                            var fs = fs8.sum(), d2 = d28.sum(), ys = ys8.sum()
+                                            for x in x..<r.upperBound {
+                                                let y = yp.value[o + x]
+                                                let s = spp.value[x]
+                                                let v = im.value[o + x] - bf * s - dpp.value[x] + y * invMu
+                                                let ir = shrink(v, wp.value[o + x] * threshold)
+                                                let d = ir - rp.value[o + x]
+                                                d2 += d * d
+                                                rp.value[o + x] = ir
+                                                let e = v - ir
+                                                fs += s * e
+                                                if dark { hpp.value[x] += e; ys += y }
+                                            }
+                                            fpp.value[(b * t + f) * 3] = Double(fs)
+                                            dIR2 += Double(d2)
+                                            sumY += Double(ys)
                                         }
-                                        var fs = fs8.sum(), d2 = d28.sum(), ys = ys8.sum()
-                                        for x in x..<r.upperBound {
-                                            let y = yp.value[o + x]
-                                            let s = spp.value[x]
-                                            let v = im.value[o + x] - bf * s - dpp.value[x] + y * invMu
-                                            let ir = shrink(v, wp.value[o + x] * threshold)
-                                            let d = ir - rp.value[o + x]
-                                            d2 += d * d
-                                            rp.value[o + x] = ir
-                                            let e = v - ir
-                                            fs += s * e
-                                            if dark { hpp.value[x] += e; ys += y }
-                                        }
-                                        fpp.value[(b * t + f) * 3] = Double(fs)
-                                        dIR2 += Double(d2)
-                                        sumY += Double(ys)
+                                        bpp.value[b * 4] = dIR2
+                                        bpp.value[b * 4 + 1] = sumY
                                     }
-                                    bpp.value[b * 4] = dIR2
-                                    bpp.value[b * 4 + 1] = sumY
                                 }
                             }
                         }
                     }
                 }
-            }
-            let dIR2 = blockSum(slot: 0)
-            let sumY = blockSum(slot: 1)
-            // Baseline step: B_n = max(0, Σ S(R_n + Y_n/μ) / Σ S²), then mean(B) = 1.
-            let flatSq = st.flat.reduce(0) { $0 + $1 * $1 }
-            var flatDark = 0.0
-            for x in 0..<n { flatDark += st.flat[x] * oldDark[x] }
-            let fs = frameSums(slot: 0)
-            var newB = [Double](repeating: 0, count: t)
-            for f in 0..<t {
-                let b = flatSq > 0 ? (fs[f] + st.baseline[f] * flatSq + flatDark) / flatSq : st.baseline[f]
-                newB[f] = Swift.max(b, 0)
-            }
-            let meanB = newB.reduce(0, +) / Double(t)
-            if meanB > 0 {
-                for f in 0..<t { newB[f] /= meanB }
-                for x in 0..<n { st.flat[x] *= meanB }
-            }
-            var dB2 = 0.0
-            for f in 0..<t { let d = newB[f] - st.baseline[f]; dB2 += d * d }
-            st.baseline = newB
-            var valueDiff = Swift.max(dS2.squareRoot() * etaS.squareRoot(), dIR2.squareRoot(), dB2.squareRoot())
-            if dark {
-                // Σ_n (Im − I_R + Y/μ) per pixel, from the pass's Σ_n (Im − I_B,old − I_R + Y/μ).
-                let sumOldB = oldBaseline.reduce(0, +), sumB = st.baseline.reduce(0, +)
-                var total = 0.0
-                var raw = [Double](repeating: 0, count: n)
-                for x in 0..<n {
-                    // The pass summed Im − B_old·S − D_old + Y/μ − I_R with S before the mean-B rescale.
-                    raw[x] = Double(pixelSum2[x]) + Double(sF[x]) * sumOldB + Double(t) * oldDark[x]
-                    total += raw[x]
+                let dIR2 = blockSum(slot: 0)
+                let sumY = blockSum(slot: 1)
+                // Baseline step: B_n = max(0, Σ S(R_n + Y_n/μ) / Σ S²), then mean(B) = 1.
+                let flatSq = st.flat.reduce(0) { $0 + $1 * $1 }
+                var flatDark = 0.0
+                for x in 0..<n { flatDark += st.flat[x] * oldDark[x] }
+                let fs = frameSums(slot: 0)
+                var newB = [Double](repeating: 0, count: t)
+                for f in 0..<t {
+                    let b = flatSq > 0 ? (fs[f] + st.baseline[f] * flatSq + flatDark) / flatSq : st.baseline[f]
+                    newB[f] = Swift.max(b, 0)
                 }
-                let sumDR = st.darkResidual.reduce(0, +)
-                let sumS = st.flat.reduce(0, +)
-                let meanValue = (total - sumY / (2 * mu) - sumS * sumB - Double(t) * sumDR) / Double(t * n)
-                let newOffset = Swift.min(Swift.max(meanValue, 0), darkfieldMax)
-                let dDZ = newOffset - st.darkOffset
-                st.darkOffset = newOffset
-                let etaD = Double(t) * 1.02
-                var newDR = [Double](repeating: 0, count: n)
-                for x in 0..<n {
-                    newDR[x] = st.darkResidual[x]
-                        + (raw[x] - st.flat[x] * sumB - Double(t) * (st.darkResidual[x] + newOffset)) / etaD
+                let meanB = newB.reduce(0, +) / Double(t)
+                if meanB > 0 {
+                    for f in 0..<t { newB[f] /= meanB }
+                    for x in 0..<n { st.flat[x] *= meanB }
                 }
-                try dct.apply(&newDR, threshold: lambdaDark / etaD / mu)
-                var dDR2 = 0.0
-                for x in 0..<n {
-                    newDR[x] = shrink(newDR[x], lambdaSparse * darkWeights[x] / etaD / mu)
-                    let d = newDR[x] - st.darkResidual[x]
-                    dDR2 += d * d
+                var dB2 = 0.0
+                for f in 0..<t { let d = newB[f] - st.baseline[f]; dB2 += d * d }
+                st.baseline = newB
+                var valueDiff = Swift.max(dS2.squareRoot() * etaS.squareRoot(), dIR2.squareRoot(), dB2.squareRoot())
+                if dark {
+                    // Σ_n (Im − I_R + Y/μ) per pixel, from the pass's Σ_n (Im − I_B,old − I_R + Y/μ).
+                    let sumOldB = oldBaseline.reduce(0, +), sumB = st.baseline.reduce(0, +)
+                    var total = 0.0
+                    var raw = [Double](repeating: 0, count: n)
+                    for x in 0..<n {
+                        // The pass summed Im − B_old·S − D_old + Y/μ − I_R with S before the mean-B rescale.
+                        raw[x] = Double(pixelSum2[x]) + Double(sF[x]) * sumOldB + Double(t) * oldDark[x]
+                        total += raw[x]
+                    }
+                    let sumDR = st.darkResidual.reduce(0, +)
+                    let sumS = st.flat.reduce(0, +)
+                    let meanValue = (total - sumY / (2 * mu) - sumS * sumB - Double(t) * sumDR) / Double(t * n)
+                    let newOffset = Swift.min(Swift.max(meanValue, 0), darkfieldMax)
+                    let dDZ = newOffset - st.darkOffset
+                    st.darkOffset = newOffset
+                    let etaD = Double(t) * 1.02
+                    var newDR = [Double](repeating: 0, count: n)
+                    for x in 0..<n {
+                        newDR[x] = st.darkResidual[x]
+                            + (raw[x] - st.flat[x] * sumB - Double(t) * (st.darkResidual[x] + newOffset)) / etaD
+                    }
+                    try dct.apply(&newDR, threshold: lambdaDark / etaD / mu)
+                    var dDR2 = 0.0
+                    for x in 0..<n {
+                        newDR[x] = shrink(newDR[x], lambdaSparse * darkWeights[x] / etaD / mu)
+                        let d = newDR[x] - st.darkResidual[x]
+                        dDR2 += d * d
+                    }
+                    st.darkResidual = newDR
+                    valueDiff = Swift.max(valueDiff, dDR2.squareRoot() * etaD.squareRoot(), dDZ * dDZ)
                 }
-                st.darkResidual = newDR
-                valueDiff = Swift.max(valueDiff, dDR2.squareRoot() * etaD.squareRoot(), dDZ * dDZ)
-            }
-            valueDiff /= imageNorm
-            lastValueDiff = valueDiff
+                valueDiff /= imageNorm
+                lastValueDiff = valueDiff
 
-            // Multiplier step (pass 2): Y += μ·(Im − I_R − I_B); ‖res‖; next G.
-            let nextMu = Swift.min(mu * p.rho, maxMu)
-            score = residualPass(st, mu: mu, nextMu: nextMu, gradientWeighted: true, sF: &sF, dF: &dF)
+                // Multiplier step (pass 2): Y += μ·(Im − I_R − I_B); ‖res‖; next G.
+                score = residualPass(st, mu: mu, nextMu: nextMu, gradientWeighted: true, sF: &sF, dF: &dF)
+            }
+            let valueDiff = lastValueDiff
             mu = nextMu
             lastMu = mu
             k += 1

@@ -1,23 +1,26 @@
 import ScopeKitCore
 
-/// The images of a fit at the working size, `[T, P]` float32 with P = rows × columns, plus their statistics.
+/// The images of a fit at the working size, `[T, P]` float32 with P = depth × rows × columns (depth Z = 1
+/// for 2-D images, the z-planes of (T, Z, Y, X) stacks otherwise), plus their statistics.
 final class WorkingStack: @unchecked Sendable {
     let frames: Int
+    let depth: Int
     let rows: Int
     let columns: Int
-    var pixels: Int { rows * columns }
+    var pixels: Int { depth * rows * columns }
     let data: FloatBuffer
 
-    init(frames: Int, rows: Int, columns: Int) {
+    init(frames: Int, depth: Int = 1, rows: Int, columns: Int) {
         self.frames = frames
+        self.depth = depth
         self.rows = rows
         self.columns = columns
-        data = FloatBuffer(count: frames * rows * columns)
+        data = FloatBuffer(count: frames * depth * rows * columns, zeroed: false)
     }
 
     /// A copy (the sorted stack and the unsorted one are both kept when sorting).
     func copy() -> WorkingStack {
-        let c = WorkingStack(frames: frames, rows: rows, columns: columns)
+        let c = WorkingStack(frames: frames, depth: depth, rows: rows, columns: columns)
         c.data.pointer.update(from: data.pointer, count: data.count)
         return c
     }
@@ -64,17 +67,31 @@ final class WorkingStack: @unchecked Sendable {
                     let vv = UncheckedSendable(vp.baseAddress!)
                     blocks.run { b in
                         let r = blocks.range(b)
-                        var u = [Double](repeating: 0, count: r.count)
-                        for f in 0..<t {
-                            let row = im.value + f * n
-                            let c = Double(vv.value[f])
-                            for (k, x) in r.enumerated() { u[k] += c * Double(row[x]) }
-                        }
-                        for f in 0..<t {
-                            let row = im.value + f * n
-                            var s = 0.0
-                            for (k, x) in r.enumerated() { s += u[k] * Double(row[x]) }
-                            out.value[b * t + f] = s
+                        let len = r.count
+                        var u = [Double](repeating: 0, count: len)
+                        u.withUnsafeMutableBufferPointer { up in
+                            let u = up.baseAddress!
+                            // u = Aᵀv on this block (vectorised: no reduction).
+                            for f in 0..<t {
+                                let row = im.value + f * n + r.lowerBound
+                                let c = Double(vv.value[f])
+                                for k in 0..<len { u[k] += c * Double(row[k]) }
+                            }
+                            // (A u)_f, with four double partial sums.
+                            for f in 0..<t {
+                                let row = im.value + f * n + r.lowerBound
+                                var s4 = SIMD4<Double>()
+                                var k = 0
+                                while k + 4 <= len {
+                                    let a = SIMD4<Double>(Double(row[k]), Double(row[k + 1]), Double(row[k + 2]),
+                                                          Double(row[k + 3]))
+                                    s4 += SIMD4<Double>(u[k], u[k + 1], u[k + 2], u[k + 3]) * a
+                                    k += 4
+                                }
+                                var s = s4.sum()
+                                while k < len { s += u[k] * Double(row[k]); k += 1 }
+                                out.value[b * t + f] = s
+                            }
                         }
                     }
                 }
@@ -100,15 +117,45 @@ final class WorkingStack: @unchecked Sendable {
             let op = UncheckedSendable(o.baseAddress!)
             blocks.run { b in
                 var column = [Float](repeating: 0, count: t)
-                for x in blocks.range(b) {
-                    for f in 0..<t { column[f] = im.value[f * n + x] }
-                    column.sort()
-                    op.value[x] = t % 2 == 1 ? Double(column[t / 2])
-                        : (Double(column[t / 2 - 1]) + Double(column[t / 2])) / 2
+                column.withUnsafeMutableBufferPointer { c in
+                    for x in blocks.range(b) {
+                        for f in 0..<t { c[f] = im.value[f * n + x] }
+                        let upper = select(c, t / 2)
+                        if t % 2 == 1 {
+                            op.value[x] = Double(upper)
+                        } else {
+                            // The lower middle value is the largest of the elements left of position t/2.
+                            var lower = c[0]
+                            for f in 1..<(t / 2) { lower = Swift.max(lower, c[f]) }
+                            op.value[x] = (Double(lower) + Double(upper)) / 2
+                        }
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// The k-th smallest value (0-based) of `a` by quickselect; afterwards a[..<k] ≤ a[k] ≤ a[(k+1)...].
+    /// (Values are finite: the working stack is checked for NaN.)
+    func select(_ a: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            // Median of three as the pivot.
+            let mid = lo + (hi - lo) / 2
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 
     /// Sorts every pixel's values over the images (stable), applying the same permutation to `weights`.
@@ -131,41 +178,57 @@ final class WorkingStack: @unchecked Sendable {
     }
 
     /// BaSiCPy's `autosegment=True`: pixels below the Otsu threshold of the whole stack, eroded per image by a
-    /// disk of radius `margin` (its `ball(margin)` on a one-plane volume) with the outside counted as set.
+    /// ball of radius `margin` (scikit-image `ball(margin)`: offsets with dz² + dy² + dx² ≤ margin²) with the
+    /// outside counted as set; for 2-D images (one plane) only the dz = 0 disk matters.
     func autosegmentMask(margin: Int) throws -> [Bool] {
-        let t = frames, n = pixels
+        let t = frames, n = pixels, plane = rows * columns
         let stack = NDArray<Float>(UnsafeBufferPointer(start: data.pointer, count: data.count),
-                                   shape: [t, rows, columns])
+                                   shape: [t, n])
         let threshold = try stack.otsuThreshold()
         var mask = [Bool](repeating: false, count: t * n)
         for i in 0..<(t * n) { mask[i] = Double(data.pointer[i]) < threshold }
         guard margin > 0 else { return mask }
-        let halfWidths = (0...margin).map { dy in Int(Double(margin * margin - dy * dy).squareRoot()) }
+        // Half-widths along x of the ball's rows at offsets (dz, dy); −1 where the row is empty.
+        let m2 = margin * margin
+        func halfWidth(_ dz: Int, _ dy: Int) -> Int {
+            let r = m2 - dz * dz - dy * dy
+            return r < 0 ? -1 : Int(Double(r).squareRoot())
+        }
         var eroded = [Bool](repeating: false, count: t * n)
-        var falseCount = [Int](repeating: 0, count: rows * (columns + 1))
+        let width = columns + 1
+        var falseCount = [Int](repeating: 0, count: depth * rows * width)
         for f in 0..<t {
             // Per-row prefix counts of unset pixels.
-            for r in 0..<rows {
-                var c0 = 0
-                falseCount[r * (columns + 1)] = 0
-                for c in 0..<columns {
-                    if !mask[f * n + r * columns + c] { c0 += 1 }
-                    falseCount[r * (columns + 1) + c + 1] = c0
+            for z in 0..<depth {
+                for r in 0..<rows {
+                    var c0 = 0
+                    let row = (z * rows + r) * width
+                    falseCount[row] = 0
+                    for c in 0..<columns {
+                        if !mask[f * n + z * plane + r * columns + c] { c0 += 1 }
+                        falseCount[row + c + 1] = c0
+                    }
                 }
             }
-            for r in 0..<rows {
-                for c in 0..<columns {
-                    var keep = true
-                    for dy in -margin...margin where keep {
-                        let rr = r + dy
-                        if rr < 0 || rr >= rows { continue }
-                        let hw = halfWidths[abs(dy)]
-                        let lo = Swift.max(0, c - hw), hi = Swift.min(columns - 1, c + hw)
-                        if falseCount[rr * (columns + 1) + hi + 1] - falseCount[rr * (columns + 1) + lo] > 0 {
-                            keep = false
+            for z in 0..<depth {
+                for r in 0..<rows {
+                    for c in 0..<columns {
+                        var keep = true
+                        for dz in -margin...margin where keep {
+                            let zz = z + dz
+                            if zz < 0 || zz >= depth { continue }
+                            for dy in -margin...margin where keep {
+                                let rr = r + dy
+                                if rr < 0 || rr >= rows { continue }
+                                let hw = halfWidth(dz, dy)
+                                if hw < 0 { continue }
+                                let lo = Swift.max(0, c - hw), hi = Swift.min(columns - 1, c + hw)
+                                let row = (zz * rows + rr) * width
+                                if falseCount[row + hi + 1] - falseCount[row + lo] > 0 { keep = false }
+                            }
                         }
+                        eroded[f * n + z * plane + r * columns + c] = keep
                     }
-                    eroded[f * n + r * columns + c] = keep
                 }
             }
         }

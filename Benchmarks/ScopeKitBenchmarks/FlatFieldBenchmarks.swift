@@ -94,6 +94,8 @@ let basicFitBenchmarks: [Benchmark] = [(200, 256), (100, 2048)].flatMap { (t, n)
         p.fittingMode = mode
         let source = FlatfieldFileTiles(urls: urls, shape: [2048, 2048])
         return { report(try BaSiC.fit(source: source, parameters: p)) }
+    }
+}
 
 /// 16 uint16 planes of 2048² (128 MiB in, 128 MiB out) with the same pixels as Scripts/bench/flatfield.py:
 /// (k · 7919 + plane · 104729) mod 60000, and a smooth flat-field / dark-field.
@@ -138,6 +140,3 @@ let flatfieldBenchmarks: [Benchmark] = [
         }
     },
 ] + basicFitBenchmarks
-
-    }
-}

@@ -45,6 +45,19 @@ struct StepSyntaxTests {
             ("shrink:1", .shrinkExcluded(pixels: 1)),
             ("min-region:20", .removeSmallExcludedRegions(minimumPixels: 20)),
             ("clear-mask", .clearMask),
+            ("align-rows:matching", .alignRows(.matching, direction: .rows, keepMean: true)),
+            ("align:facet-tilt,dir=columns", .alignRows(.facetTilt, direction: .columns, keepMean: true)),
+            ("scars", .removeScars(ScarOptions())),
+            ("scars:preset=topostats", .removeScars(.topoStats)),
+            ("remove-scars:high=0.5,low=0.2,width=3,length=10,polarity=both,iterations=3",
+             .removeScars(ScarOptions(thresholdHigh: 0.5, thresholdLow: 0.2, maximumWidth: 3, minimumLength: 10,
+                                      polarity: .both, iterations: 3))),
+            ("scars-mask:polarity=negative", .markScars(ScarOptions(polarity: .negative))),
+            ("lineshift", .lineShift(pixels: nil, maximum: 8)),
+            ("lineshift:-3", .lineShift(pixels: -3, maximum: 8)),
+            ("line-shift:max=4", .lineShift(pixels: nil, maximum: 4)),
+            ("creep", .creep(scale: 1, orientation: .auto)),
+            ("log-y:2,orient=reverse", .creep(scale: 2, orientation: .reverse)),
         ]
         for (text, step) in cases {
             #expect(try StepSyntax.parse(text) == step, "\(text)")

@@ -268,6 +268,41 @@ extension StepSyntax {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
     }
 
+    static func scarUsage(_ name: String) -> String {
+        name + "[:preset=gwyddion|topostats][,high=0.666][,low=0.25][,width=4][,length=16][,polarity=positive|negative|both]"
+    }
+
+    /// Scar options from `preset=` (Gwyddion's defaults or TopoStats') and the named overrides.
+    static func scarOptions(_ a: inout StepArguments, iterations: Bool) throws -> ScarOptions {
+        var o = try a.choice("preset", ["gwyddion": ScarOptions(), "topostats": ScarOptions.topoStats],
+                             default: ScarOptions())
+        o.thresholdHigh = try a.double("high", default: o.thresholdHigh)
+        o.thresholdLow = try a.double("low", default: o.thresholdLow)
+        o.maximumWidth = try a.int("width", default: o.maximumWidth)
+        o.minimumLength = try a.int("length", default: o.minimumLength)
+        o.polarity = try a.choice("polarity", ["positive": ScarPolarity.positive, "negative": .negative, "both": .both],
+                                  default: o.polarity)
+        if iterations { o.iterations = try a.int("iterations", default: o.iterations) }
+        guard o.maximumWidth >= 1, o.minimumLength >= 1, o.iterations >= 1, o.thresholdLow.isFinite,
+              o.thresholdHigh.isFinite, o.thresholdLow <= o.thresholdHigh else {
+            throw ScopeKitError.usage("step '\(a.text)': need width, length, iterations ≥ 1 and finite low ≤ high")
+        }
+        return o
+    }
+
+    /// The text of scar options: only what differs from Gwyddion's defaults.
+    static func scarParts(_ o: ScarOptions, iterations: Bool) -> [String] {
+        let d = ScarOptions()
+        var parts: [String] = []
+        if o.thresholdHigh != d.thresholdHigh { parts.append("high=\(number(o.thresholdHigh))") }
+        if o.thresholdLow != d.thresholdLow { parts.append("low=\(number(o.thresholdLow))") }
+        if o.maximumWidth != d.maximumWidth { parts.append("width=\(o.maximumWidth)") }
+        if o.minimumLength != d.minimumLength { parts.append("length=\(o.minimumLength)") }
+        if o.polarity != d.polarity { parts.append("polarity=\(o.polarity.rawValue)") }
+        if iterations && o.iterations != d.iterations { parts.append("iterations=\(o.iterations)") }
+        return parts
+    }
+
     static func suffix(_ parts: [String]) -> String { parts.isEmpty ? "" : ":" + parts.joined(separator: ",") }
 
     static var builtinKinds: [Kind] {
@@ -326,14 +361,15 @@ extension StepSyntax {
                  format: { s in s == .meanPlane ? "mean-plane" : nil }),
             Kind(name: "align-rows", aliases: ["align"],
                  usage: "align-rows[:METHOD[,PARAM]][,dir=rows|columns][,keep-mean=yes|no]",
-                 summary: "Gwyddion row alignment; METHOD median (default), mean, quantile,Q, trimmed-mean,F, modus, median-diff, trimmed-mean-diff,F, polynomial,D",
+                 summary: "Gwyddion row alignment; METHOD median (default), mean, quantile,Q, trimmed-mean,F, modus, median-diff, trimmed-mean-diff,F, polynomial,D, matching, facet-tilt",
                  parse: { a in
                      let method = try a.choice("method", at: 0, ["median": "median", "mean": "mean", "quantile": "quantile",
                                                                  "trimmed-mean": "trimmed-mean", "modus": "modus",
                                                                  "median-diff": "median-diff",
                                                                  "median-of-differences": "median-diff",
                                                                  "trimmed-mean-diff": "trimmed-mean-diff",
-                                                                 "polynomial": "polynomial"], default: "median")
+                                                                 "polynomial": "polynomial", "matching": "matching",
+                                                                 "facet-tilt": "facet-tilt"], default: "median")
                      let alignment: RowAlignment
                      switch method {
                      case "mean": alignment = .mean
@@ -343,6 +379,8 @@ extension StepSyntax {
                      case "median-diff": alignment = .medianOfDifferences
                      case "trimmed-mean-diff": alignment = .trimmedMeanOfDifferences(try a.double("fraction", at: 1, default: 0.05))
                      case "polynomial": alignment = .polynomial(degree: try a.int("degree", at: 1, default: 1))
+                     case "matching": alignment = .matching
+                     case "facet-tilt": alignment = .facetTilt
                      default: alignment = .median
                      }
                      return .alignRows(alignment, direction: try a.choice("dir", directions, default: .rows),
@@ -360,10 +398,64 @@ extension StepSyntax {
                      case .medianOfDifferences: parts = ["median-diff"]
                      case .trimmedMeanOfDifferences(let f): parts = ["trimmed-mean-diff", number(f)]
                      case .polynomial(let k): parts = ["polynomial", String(k)]
+                     case .matching: parts = ["matching"]
+                     case .facetTilt: parts = ["facet-tilt"]
                      }
                      if d == .columns { parts.append("dir=columns") }
                      if !keep { parts.append("keep-mean=no") }
                      return "align-rows" + suffix(parts)
+                 }),
+            Kind(name: "scars", aliases: ["remove-scars"],
+                 usage: scarUsage("scars") + "[,iterations=1]",
+                 summary: "Gwyddion remove scars: streaks along the rows replaced by interpolation between the rows above and below (topostats: preset=topostats)",
+                 parse: { a in .removeScars(try scarOptions(&a, iterations: true)) },
+                 format: { s in
+                     guard case .removeScars(let o) = s else { return nil }
+                     return "scars" + suffix(scarParts(o, iterations: true))
+                 }),
+            Kind(name: "scars-mask", aliases: ["mark-scars"],
+                 usage: scarUsage("scars-mask"),
+                 summary: "Gwyddion mark scars: the mask becomes the non-scar pixels",
+                 parse: { a in .markScars(try scarOptions(&a, iterations: false)) },
+                 format: { s in
+                     guard case .markScars(let o) = s else { return nil }
+                     return "scars-mask" + suffix(scarParts(o, iterations: false))
+                 }),
+            Kind(name: "lineshift", aliases: ["line-shift"],
+                 usage: "lineshift[:PIXELS][,max=8]",
+                 summary: "NanoLocz trace/retrace line shift: odd rows moved by PIXELS columns, or by the best shift within ±max",
+                 parse: { a in
+                     let pixels: Int? = try a.optionalDouble("pixels", at: 0).map { v in
+                         guard v == v.rounded(), abs(v) < 1e6 else {
+                             throw ScopeKitError.usage("step '\(a.text)': pixels must be a whole number")
+                         }
+                         return Int(v)
+                     }
+                     let maximum = try a.int("max", default: 8)
+                     guard maximum >= 0 else { throw ScopeKitError.usage("step '\(a.text)': max must be ≥ 0") }
+                     return .lineShift(pixels: pixels, maximum: maximum)
+                 },
+                 format: { s in
+                     guard case .lineShift(let p, let m) = s else { return nil }
+                     var parts: [String] = []
+                     if let p { parts.append(String(p)) }
+                     if m != 8 { parts.append("max=\(m)") }
+                     return "lineshift" + suffix(parts)
+                 }),
+            Kind(name: "creep", aliases: ["log-y"],
+                 usage: "creep[:SCALE][,orient=auto|normal|reverse]",
+                 summary: "NanoLocz log_y creep correction: a·log(c·t + b) fitted to the row means and subtracted",
+                 parse: { a in
+                     .creep(scale: try a.double("scale", at: 0, default: 1),
+                            orientation: try a.choice("orient", ["auto": CreepOrientation.auto, "normal": .normal,
+                                                                  "reverse": .reverse], default: .auto))
+                 },
+                 format: { s in
+                     guard case .creep(let scale, let o) = s else { return nil }
+                     var parts: [String] = []
+                     if scale != 1 { parts.append(number(scale)) }
+                     if o != .auto { parts.append("orient=\(o.rawValue)") }
+                     return "creep" + suffix(parts)
                  }),
             Kind(name: "anisotropy-gate", aliases: ["gate"],
                  usage: "anisotropy-gate[:matlab|pnanolocz|FACTOR,STRENGTH[,FACTOR,STRENGTH…]]",

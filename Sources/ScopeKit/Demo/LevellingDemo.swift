@@ -166,7 +166,7 @@ public enum LevellingDemo {
             + ["before.png", "after-iterative-peaks.png", "after-recipe.png"]
         let lines = [
             "movie \(frames) × \(size)² float32 (0.5 nm/px): tilt, bow, row offsets (σ 0.3 nm + a 1.5 nm jump), 8 particles (+3 nm), 3 holes (−2 nm), noise σ \(noise) nm",
-            "iterative-peaks (NanoLocz), streamed (\(routineSummary.passes) passes; whole-movie Gaussian masks keep \(bands)); "
+            "iterative-peaks (NanoLocz), streamed (\(routineSummary.passes) pass\(routineSummary.passes == 1 ? "" : "es") over the input; whole-movie Gaussian masks keep \(bands)); "
                 + "recipe: \(recipeSteps.joined(separator: " "))",
             String(format: "residual vs ground truth on the substrate: recipe %.3f nm rms, iterative-peaks %.3f nm (it keeps the holes in its fits), noise %.3f nm, before levelling %.3f nm",
                    residualAfter, residualRoutine, noise, residualBefore),

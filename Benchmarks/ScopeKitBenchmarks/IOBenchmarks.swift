@@ -83,32 +83,32 @@ func deflateBenchmarkStrips() -> [[UInt8]] {
     return stride(from: 0, to: bytes.count, by: strip).map { Array(bytes[$0..<min($0 + strip, bytes.count)]) }
 }
 
+/// Decodes the 128 predictor strips (zlib level 6 streams) with `decode` into a reused output buffer.
+func inflateStripsBenchmark(name: String, anchor: String,
+                            decode: @escaping (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws -> Int)
+    -> Benchmark {
+    Benchmark(name: name, anchor: anchor) {
+        let strips = deflateBenchmarkStrips()
+        let packed = try strips.map { try Zlib.compress($0, level: 6) }
+        var out = [UInt8](repeating: 0, count: 256 << 10)
+        return {
+            for (p, s) in zip(packed, strips) {
+                _ = try p.withUnsafeBytes { i in
+                    try out.withUnsafeMutableBytes { try decode(i, .init(rebasing: $0[0..<s.count])) }
+                }
+            }
+        }
+    }
+}
+
 let codecBenchmarks: [Benchmark] = [
-    Benchmark(name: "codec.inflate.strips",
-              anchor: "imagecodecs.deflate_decode (libdeflate, as tifffile) of the 128 predictor strips, zlib level 6 streams") {
-        let strips = deflateBenchmarkStrips()
-        let packed = try strips.map { try Zlib.compress($0, level: 6) }
-        var out = [UInt8](repeating: 0, count: 256 << 10)
-        return {
-            for (p, s) in zip(packed, strips) {
-                _ = try p.withUnsafeBytes { i in
-                    try out.withUnsafeMutableBytes { try Inflate.decompress(i, into: .init(rebasing: $0[0..<s.count])) }
-                }
-            }
-        }
+    inflateStripsBenchmark(name: "codec.inflate.strips",
+                           anchor: "imagecodecs.deflate_decode (libdeflate, as tifffile) of the 128 predictor strips, zlib level 6 streams") {
+        try Inflate.decompress($0, into: $1)
     },
-    Benchmark(name: "codec.inflate.strips.zlib",
-              anchor: "zlib.decompress (system zlib via Python) of the same streams") {
-        let strips = deflateBenchmarkStrips()
-        let packed = try strips.map { try Zlib.compress($0, level: 6) }
-        var out = [UInt8](repeating: 0, count: 256 << 10)
-        return {
-            for (p, s) in zip(packed, strips) {
-                _ = try p.withUnsafeBytes { i in
-                    try out.withUnsafeMutableBytes { try Zlib.decompress(i, into: .init(rebasing: $0[0..<s.count])) }
-                }
-            }
-        }
+    inflateStripsBenchmark(name: "codec.inflate.strips.zlib",
+                           anchor: "zlib.decompress (system zlib via Python) of the same streams") {
+        try Zlib.decompress($0, into: $1)
     },
     Benchmark(name: "codec.deflate.strips",
               anchor: "imagecodecs.deflate_encode (libdeflate, as tifffile) level 6 of the 128 predictor strips") {

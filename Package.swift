@@ -1,7 +1,9 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Release-mode flags shared by every ScopeKit target: hot loops are checked in debug, unchecked in release.
+/// (Tools version 6.2 or later is what lets another package depend on ScopeKit by version despite these
+/// `unsafeFlags`: SwiftPM 6.2 accepts them from dependencies whose manifest declares 6.2 or newer.)
 let optimized: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]

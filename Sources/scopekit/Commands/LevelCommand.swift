@@ -133,6 +133,14 @@ struct LevelCommand: ParsableCommand {
         if previewBefore != nil || previewAfter != nil, previewFrame >= frames {
             throw ScopeKitError.usage("--preview-frame \(previewFrame) is out of 0..<\(frames)")
         }
+        if frames > 1 {
+            // PNG holds one frame: refuse a movie output before any work (PlaneWriter would fail at the end).
+            for (flag, path) in [("-o", output), ("--background", background), ("--mask-out", maskOut)] {
+                guard let path, (try? ImageIO.encoder(for: URL(fileURLWithPath: path))) is PNGEncoder else { continue }
+                throw ScopeKitError(.usage, "\(flag): PNG holds one frame and the input has \(frames); write .tif or .npy",
+                                    file: path)
+            }
+        }
         let drawn = try mask.map {
             try Mask(drawingAt: URL(fileURLWithPath: $0), invert: invertMask, frames: frames, rows: rows, cols: cols)
         }

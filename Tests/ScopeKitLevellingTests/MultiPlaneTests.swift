@@ -140,9 +140,14 @@ import ScopeKitCore
         let flat = NDArray<Double>(repeating: 1, shape: [40, 40])
         for rule in [MaskRule.autoEdges(factor: 1.5, radius: 4), .otsuEdges(bins: 256), .histogramEdges(low: 0, high: 2)] {
             #expect(try Levelling.edgeMask(flat, rule: rule).usedCount == 1600, "\(rule)")
+            // a NaN is filled before smoothing: only the NaN pixel itself is unused
+            var holed = flat
+            holed[20, 20] = .nan
+            #expect(try Levelling.edgeMask(holed, rule: rule).usedCount == 1599, "\(rule)")
         }
-        // a vertical step at column 20 over 60 rows: the edge band covers it, the terraces stay used
-        let step = NDArray((0..<(60 * 60)).map { i in i % 60 >= 30 ? 2.0 : 0.0 }, shape: [60, 60])
+        // a vertical step at column 30 over 120 rows (otsu edges drop perimeters ≤ 99 px): the edge band covers
+        // it, the terraces stay used
+        let step = NDArray((0..<(120 * 60)).map { i in i % 60 >= 30 ? 2.0 : 0.0 }, shape: [120, 60])
         for rule in [MaskRule.autoEdges(factor: 1.5, radius: 4), .otsuEdges(bins: 256), .histogramEdges(low: -0.5, high: 0.5)] {
             let m = try Levelling.edgeMask(step, rule: rule).values.elements
             #expect(!m[30 * 60 + 30] && !m[30 * 60 + 29], "\(rule): the step is excluded")
@@ -163,7 +168,9 @@ import ScopeKitCore
             var got: [LevelledFrame<Float>] = []
             _ = try p.stream(frames: 2, rows: 30, cols: 40, outputs: [.records], read: { movie.frame($0) },
                              write: { got.append($0) })
-            #expect(got.flatMap(\.levelled.elements) == full.levelled.elements)
+            // the same steps; Float results near 0 keep the kernels' rounding (dense and masked paths differ by ulps)
+            let worst = zip(got.flatMap(\.levelled.elements), full.levelled.elements).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-6, "\(routine): max |Δ| \(worst)")
             let record = got[0].record!.steps
             #expect(record.count == p.steps.count)
             #expect(record.contains { $0.operation == "weighted-plane:2,2" && $0.terms?.count == 9 })

@@ -133,14 +133,6 @@ struct LevelCommand: ParsableCommand {
         if previewBefore != nil || previewAfter != nil, previewFrame >= frames {
             throw ScopeKitError.usage("--preview-frame \(previewFrame) is out of 0..<\(frames)")
         }
-        if frames > 1 {
-            // PNG holds one frame: refuse a movie output before any work (PlaneWriter would fail at the end).
-            for (flag, path) in [("-o", output), ("--background", background), ("--mask-out", maskOut)] {
-                guard let path, (try? ImageIO.encoder(for: URL(fileURLWithPath: path))) is PNGEncoder else { continue }
-                throw ScopeKitError(.usage, "\(flag): PNG holds one frame and the input has \(frames); write .tif or .npy",
-                                    file: path)
-            }
-        }
         let drawn = try mask.map {
             try Mask(drawingAt: URL(fileURLWithPath: $0), invert: invertMask, frames: frames, rows: rows, cols: cols)
         }
@@ -225,6 +217,14 @@ private struct LevelJob {
     let progress: WorkProgress
 
     func run<T: LevellingScalar>(_: T.Type) throws -> LevellingStreamSummary {
+        if frames > 1 {
+            // PNG holds one frame: refuse a movie output before any work (PlaneWriter would fail at the end).
+            for (flag, path) in [("-o", command.output), ("--background", command.background), ("--mask-out", command.maskOut)] {
+                guard let path, (try? ImageIO.encoder(for: URL(fileURLWithPath: path))) is PNGEncoder else { continue }
+                throw ScopeKitError(.usage, "\(flag): PNG holds one frame and the input has \(frames); write .tif or .npy",
+                                    file: path)
+            }
+        }
         func writer(_ path: String?, _ dtype: DType) throws -> PlaneWriter? {
             try path.map { try PlaneWriter(url: URL(fileURLWithPath: $0), shape: shape, dtype: dtype,
                                            calibration: calibration, options: writeOptions) }

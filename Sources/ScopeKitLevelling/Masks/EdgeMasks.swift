@@ -31,6 +31,10 @@ extension Levelling {
     /// let flat = try Levelling.weightedPlane(image, xOrder: 2, yOrder: 2, mask: mask)
     /// ```
     ///
+    /// - Note: ScopeKit follows pnanolocz 0.1.0, the parity oracle (masks identical pixel for pixel in the tests).
+    ///   Later pnanolocz versions describe MATLAB's `thresholder` differently for "auto edges" (8-connected
+    ///   `bwareaopen`, a diamond of 5, no final dilation and erosions); `radius` chooses the diamond, the rest
+    ///   is 0.1.0's sequence. The "*skel" variants (thinning + skeleton pruning) are not provided.
     /// - Note: pnanolocz 0.1.0 smooths NaN as it is (a NaN spreads 8 px; "auto edges" then finds no edge and
     ///   "otsu edges" raises); ScopeKit fills non-finite pixels first (as later pnanolocz versions do), so
     ///   frames with NaN differ from pnanolocz 0.1.0 — they are never used for fits either way.

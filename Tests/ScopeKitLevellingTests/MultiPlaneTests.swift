@@ -229,3 +229,20 @@ import ScopeKitCore
         #expect(step.columnCoefficients!.allSatisfy { $0.count == 3 && $0.allSatisfy(\.isFinite) })
     }
 }
+
+/// `level_weighted` on the fixtures of the other parity tests (a 32×40 corpus crop and the synthetic image with
+/// NaN), with their user mask (a block, two mostly excluded rows, 5 % scattered pixels): pnanolocz 0.1.0.
+@Suite struct WeightedOnParityFixturesTests {
+    @Test(arguments: ["corpus", "synthetic"]) func weightedMasked(_ name: String) throws {
+        let f = try LevellingFixture(name)
+        let mask = f.mask("mask")
+        for (key, out) in [("weighted_plane_2_2_masked",
+                            try Levelling.weightedPlane(f.input, xOrder: 2, yOrder: 2, compatibility: .pnanolocz, mask: mask)),
+                           ("weighted_med_line_masked",
+                            try Levelling.weightedMedianLine(f.input, compatibility: .pnanolocz, mask: mask))] {
+            let d = relativeDifference(out, f.double(key))
+            #expect(d <= 1e-9, "\(name) \(key): relative difference \(d)")
+            #expect(relativeDifference(f.input, f.double(key)) > 1e-3, "\(name) \(key) is a no-op")
+        }
+    }
+}

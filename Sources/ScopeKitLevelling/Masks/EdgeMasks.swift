@@ -220,14 +220,21 @@ struct _BinaryMorphology {
         let src = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(n, 1))
         defer { src.deallocate() }
         src.update(from: a, count: n)
+        let reach = offsets.reduce(0) { Swift.max($0, abs($1.0), abs($1.1)) }
+        let flat = offsets.map { $0.0 * cols + $0.1 }
         for r in 0..<rows {
+            let interiorRow = r >= reach && r < rows - reach
             for c in 0..<cols {
+                let i = r * cols + c
                 var v = !dilate
-                for (dr, dc) in offsets {
-                    let x = src[Self.reflect(r + dr, rows) * cols + Self.reflect(c + dc, cols)]
-                    if x == dilate { v = dilate; break }
+                if interiorRow && c >= reach && c < cols - reach {
+                    for d in flat where src[i + d] == dilate { v = dilate; break }
+                } else {
+                    for (dr, dc) in offsets where src[Self.reflect(r + dr, rows) * cols + Self.reflect(c + dc, cols)] == dilate {
+                        v = dilate; break
+                    }
                 }
-                a[r * cols + c] = v
+                a[i] = v
             }
         }
     }

@@ -72,14 +72,14 @@ extension _Frame {
             _autoEdges(smooth, factor: factor, into: edge)
             morph.removeSmall(edge, value: true, maximumSize: 99, eight: false)
             morph.removeSmall(edge, value: false, maximumSize: 49, eight: false)
-            let diamond = _BinaryMorphology.diamond(radius)
-            morph.closing(edge, diamond)
-            morph.apply(edge, diamond, dilate: true)
-            morph.closing(edge, diamond)
-            morph.apply(edge, diamond, dilate: true)
+            // a diamond of r is r diamonds of 1 (exact here: "reflect" acts as "ignore" for diamonds)
+            func diamond(_ dilate: Bool) { morph.apply(edge, _BinaryMorphology.diamond(1), dilate: dilate, times: radius) }
+            diamond(true); diamond(false)   // closing
+            diamond(true)
+            diamond(true); diamond(false)
+            diamond(true)
             morph.closing(edge, [(-1, -1), (-1, 1), (0, 0), (1, -1), (1, 1)])
-            let small = _BinaryMorphology.diamond(1)
-            for _ in 0..<3 { morph.apply(edge, small, dilate: false) }
+            morph.apply(edge, _BinaryMorphology.diamond(1), dilate: false, times: 3)
         case .otsuEdges(let bins):
             let t = try NDArray<Double>(unsafeUninitializedShape: [n]) { b in
                 b.baseAddress!.update(from: smooth, count: n)
@@ -215,20 +215,30 @@ struct _BinaryMorphology {
 
     /// Dilation (any neighbour set) or erosion (all neighbours set) over the symmetric footprint `offsets`,
     /// in place; outside the image mirrors it (skimage `dilation`/`erosion`, mode "reflect").
-    func apply(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)], dilate: Bool) {
+    func apply(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)], dilate: Bool, times: Int = 1) {
         let n = rows * cols
         let src = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(n, 1))
         defer { src.deallocate() }
-        src.update(from: a, count: n)
         let reach = offsets.reduce(0) { Swift.max($0, abs($1.0), abs($1.1)) }
-        let flat = offsets.map { $0.0 * cols + $0.1 }
+        let offsetCount = offsets.count
+        let flat = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(offsetCount, 1))
+        defer { flat.deallocate() }
+        for (k, o) in offsets.enumerated() { flat[k] = o.0 * cols + o.1 }
+        for _ in 0..<times {
+            src.update(from: a, count: n)
+            _apply(a, src, offsets, flat, offsetCount, reach, dilate)
+        }
+    }
+
+    private func _apply(_ a: UnsafeMutablePointer<Bool>, _ src: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)],
+                        _ flat: UnsafeMutablePointer<Int>, _ offsetCount: Int, _ reach: Int, _ dilate: Bool) {
         for r in 0..<rows {
             let interiorRow = r >= reach && r < rows - reach
             for c in 0..<cols {
                 let i = r * cols + c
                 var v = !dilate
                 if interiorRow && c >= reach && c < cols - reach {
-                    for d in flat where src[i + d] == dilate { v = dilate; break }
+                    for k in 0..<offsetCount where src[i + flat[k]] == dilate { v = dilate; break }
                 } else {
                     for (dr, dc) in offsets where src[Self.reflect(r + dr, rows) * cols + Self.reflect(c + dc, cols)] == dilate {
                         v = dilate; break

@@ -246,3 +246,31 @@ import ScopeKitCore
         }
     }
 }
+
+/// The prefix-count morphology of axis-convex footprints equals the direct one with scipy's "reflect"
+/// boundary, on random masks of any size (including images smaller than the footprint).
+@Suite struct BinaryMorphologyTests {
+    @Test func convexFootprintsMatchReflectBoundary() {
+        var g = SeededGenerator(seed: 9)
+        let footprints: [_BinaryMorphology.Widths] = [_BinaryMorphology.diamondWidths(4), _BinaryMorphology.diamondWidths(1),
+                                                      _BinaryMorphology.diskWidths(2), _BinaryMorphology.diskWidths(3),
+                                                      _BinaryMorphology.Widths(widths: [1, 1, 1])]
+        for (rows, cols) in [(1, 1), (2, 3), (3, 7), (9, 5), (16, 21)] {
+            let morph = _BinaryMorphology(rows: rows, cols: cols)
+            for f in footprints {
+                var offsets: [(Int, Int)] = []
+                for dr in -f.reach...f.reach { for dc in -f.widths[dr + f.reach]...f.widths[dr + f.reach] { offsets.append((dr, dc)) } }
+                for dilate in [true, false] {
+                    let n = rows * cols
+                    let a = UnsafeMutablePointer<Bool>.allocate(capacity: n), b = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+                    defer { a.deallocate(); b.deallocate() }
+                    for i in 0..<n { a[i] = g.nextUniform() < (dilate ? 0.15 : 0.85); b[i] = a[i] }
+                    morph.apply(a, f, dilate: dilate)
+                    morph.apply(b, offsets, dilate: dilate)
+                    let same = (0..<n).allSatisfy { a[$0] == b[$0] }
+                    #expect(same, "\(rows)×\(cols) \(f.widths) dilate \(dilate)")
+                }
+            }
+        }
+    }
+}

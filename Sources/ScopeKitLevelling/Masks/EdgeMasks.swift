@@ -72,14 +72,13 @@ extension _Frame {
             _autoEdges(smooth, factor: factor, into: edge)
             morph.removeSmall(edge, value: true, maximumSize: 99, eight: false)
             morph.removeSmall(edge, value: false, maximumSize: 49, eight: false)
-            // a diamond of r is r diamonds of 1 (exact here: "reflect" acts as "ignore" for diamonds)
-            func diamond(_ dilate: Bool) { morph.apply(edge, _BinaryMorphology.diamond(1), dilate: dilate, times: radius) }
-            diamond(true); diamond(false)   // closing
-            diamond(true)
-            diamond(true); diamond(false)
-            diamond(true)
+            let diamond = _BinaryMorphology.diamondWidths(radius)
+            morph.closing(edge, diamond)
+            morph.apply(edge, diamond, dilate: true)
+            morph.closing(edge, diamond)
+            morph.apply(edge, diamond, dilate: true)
             morph.closing(edge, [(-1, -1), (-1, 1), (0, 0), (1, -1), (1, 1)])
-            morph.apply(edge, _BinaryMorphology.diamond(1), dilate: false, times: 3)
+            for _ in 0..<3 { morph.apply(edge, _BinaryMorphology.diamondWidths(1), dilate: false) }
         case .otsuEdges(let bins):
             let t = try NDArray<Double>(unsafeUninitializedShape: [n]) { b in
                 b.baseAddress!.update(from: smooth, count: n)
@@ -88,13 +87,13 @@ extension _Frame {
             morph.perimeter(edge)
             morph.removeSmall(edge, value: true, maximumSize: 99, eight: true)
             morph.removeSmall(edge, value: false, maximumSize: 49, eight: true)
-            morph.apply(edge, _BinaryMorphology.disk(2), dilate: true)
+            morph.apply(edge, _BinaryMorphology.diskWidths(2), dilate: true)
             morph.removeSmall(edge, value: true, maximumSize: 99, eight: true)
             morph.removeSmall(edge, value: false, maximumSize: 49, eight: true)
         case .histogramEdges(let low, let high):
             for i in 0..<n { edge[i] = !(smooth[i] >= low && smooth[i] <= high) }
             morph.perimeter(edge)
-            morph.apply(edge, _BinaryMorphology.disk(3), dilate: true)
+            morph.apply(edge, _BinaryMorphology.diskWidths(3), dilate: true)
         default:
             throw ScopeKitError.usage("not an edge mask rule: \(rule)")
         }
@@ -189,18 +188,55 @@ func _numpySum(_ v: [Double]) -> Double {
 struct _BinaryMorphology {
     let rows: Int, cols: Int
 
-    /// `|dr| + |dc| ≤ r` (skimage `diamond`).
-    static func diamond(_ r: Int) -> [(Int, Int)] {
-        var o: [(Int, Int)] = []
-        for dr in -r...r { for dc in -r...r where abs(dr) + abs(dc) <= r { o.append((dr, dc)) } }
-        return o
+    /// A footprint symmetric and convex along both axes, as the half-width of each row `dr = −R…R`
+    /// (`widths[dr + R]`): `|dc| ≤ widths[dr + R]`. For such footprints scipy's "reflect" boundary only
+    /// revisits pixels the footprint already covers, so it equals ignoring the outside.
+    struct Widths {
+        var widths: [Int]
+        var reach: Int { widths.count / 2 }
     }
 
+    /// `|dr| + |dc| ≤ r` (skimage `diamond`).
+    static func diamondWidths(_ r: Int) -> Widths { Widths(widths: (-r...r).map { r - abs($0) }) }
+
     /// `dr² + dc² ≤ r²` (skimage `disk`).
-    static func disk(_ r: Int) -> [(Int, Int)] {
-        var o: [(Int, Int)] = []
-        for dr in -r...r { for dc in -r...r where dr * dr + dc * dc <= r * r { o.append((dr, dc)) } }
-        return o
+    static func diskWidths(_ r: Int) -> Widths {
+        Widths(widths: (-r...r).map { dr in (0...r).last { dc in dr * dr + dc * dc <= r * r }! })
+    }
+
+    /// Dilation or erosion by an axis-convex footprint from per-row prefix counts: O(pixels × rows of the
+    /// footprint), whatever its width.
+    func apply(_ a: UnsafeMutablePointer<Bool>, _ f: Widths, dilate: Bool) {
+        let stride = cols + 1
+        let prefix = UnsafeMutablePointer<Int32>.allocate(capacity: rows * stride)
+        defer { prefix.deallocate() }
+        for r in 0..<rows {
+            let p = prefix + r * stride, row = a + r * cols
+            p[0] = 0
+            for c in 0..<cols { p[c + 1] = p[c] + (row[c] ? 1 : 0) }
+        }
+        let reach = f.reach
+        for r in 0..<rows {
+            for c in 0..<cols {
+                var v = !dilate
+                for dr in -reach...reach {
+                    let rr = r + dr
+                    guard rr >= 0 && rr < rows else { continue }
+                    let w = f.widths[dr + reach]
+                    let lo = Swift.max(c - w, 0), hi = Swift.min(c + w, cols - 1)
+                    let p = prefix + rr * stride
+                    let set = p[hi + 1] - p[lo]
+                    if dilate ? set > 0 : set < Int32(hi - lo + 1) { v = dilate; break }
+                }
+                a[r * cols + c] = v
+            }
+        }
+    }
+
+    /// Closing by an axis-convex footprint.
+    func closing(_ a: UnsafeMutablePointer<Bool>, _ f: Widths) {
+        apply(a, f, dilate: true)
+        apply(a, f, dilate: false)
     }
 
     /// scipy's "reflect" boundary (`d c b a | a b c d | d c b a`).
@@ -215,7 +251,7 @@ struct _BinaryMorphology {
 
     /// Dilation (any neighbour set) or erosion (all neighbours set) over the symmetric footprint `offsets`,
     /// in place; outside the image mirrors it (skimage `dilation`/`erosion`, mode "reflect").
-    func apply(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)], dilate: Bool, times: Int = 1) {
+    func apply(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)], dilate: Bool) {
         let n = rows * cols
         let src = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(n, 1))
         defer { src.deallocate() }
@@ -224,10 +260,8 @@ struct _BinaryMorphology {
         let flat = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(offsetCount, 1))
         defer { flat.deallocate() }
         for (k, o) in offsets.enumerated() { flat[k] = o.0 * cols + o.1 }
-        for _ in 0..<times {
-            src.update(from: a, count: n)
-            _apply(a, src, offsets, flat, offsetCount, reach, dilate)
-        }
+        src.update(from: a, count: n)
+        _apply(a, src, offsets, flat, offsetCount, reach, dilate)
     }
 
     private func _apply(_ a: UnsafeMutablePointer<Bool>, _ src: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)],
@@ -261,7 +295,7 @@ struct _BinaryMorphology {
         let eroded = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(n, 1))
         defer { eroded.deallocate() }
         eroded.update(from: a, count: n)
-        apply(eroded, Self.disk(1) + [(-1, -1), (-1, 1), (1, -1), (1, 1)], dilate: false)
+        apply(eroded, Widths(widths: [1, 1, 1]), dilate: false)
         for i in 0..<n { a[i] = a[i] && !eroded[i] }
     }
 

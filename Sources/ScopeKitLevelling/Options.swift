@@ -102,6 +102,16 @@ public enum MaskRule: Codable, Sendable, Equatable {
     case otsuTwoLevel(bins: Int)
     /// Keep `|z − mean| ≤ k·rms` (Gwyddion "Mark Outliers" with k = 3, inverted to the used pixels).
     case outliers(k: Double)
+    /// NanoLocz `thresholder` "auto edges" (SPIW-derived, as pnanolocz 0.1.0): Sobel gradient energy
+    /// `2·gx² + gy²` of the σ = 2 Gaussian-smoothed heights above `min + factor·(mean − min)`, cleaned and
+    /// thickened with diamonds of `radius`; the edges are excluded. See ``Levelling/edgeMask(_:rule:)``.
+    case autoEdges(factor: Double, radius: Int)
+    /// NanoLocz "otsu edges": the perimeter of the smoothed heights above Otsu's threshold (`bins` bins),
+    /// cleaned and dilated by a disk of radius 2; the edges are excluded.
+    case otsuEdges(bins: Int)
+    /// NanoLocz "hist edges": the perimeter of the smoothed heights outside `[low, high]`, dilated by a disk of
+    /// radius 3; the edges are excluded.
+    case histogramEdges(low: Double, high: Double)
 }
 
 /// NanoLocz's anisotropy gate: after the first plane(1,1) of the "iterative 1 nm" routines, if

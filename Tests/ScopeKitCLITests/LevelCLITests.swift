@@ -166,3 +166,39 @@ struct LevelCLITests {
         }
     }
 }
+
+@Suite("scopekit level: multi-plane routines and movie outputs", .serialized)
+struct LevelMultiPlaneCLITests {
+    @Test("--routine multi-plane-edges/-otsu stream to the library's result")
+    func multiPlaneRoutines() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (input, movie) = try writeMovie(in: folder, frames: 3, size: 32)
+        for routine in [LevellingRoutine.multiPlaneEdges, .multiPlaneOtsu] {
+            let out = folder.appendingPathComponent("\(routine.rawValue).tif").path
+            let r = try CLI.run(["level", "--routine", routine.rawValue, input.path, "-o", out, "--cache-mb", "0", "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let got = try ImageIO.read(URL(fileURLWithPath: out)).asFloat32()
+            #expect(got.elements == (try routine.pipeline().run(on: movie).levelled.elements))
+        }
+    }
+
+    @Test("a PNG output of a movie is refused up front with one line (no output written)")
+    func pngMovieOutput() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (input, _) = try writeMovie(in: folder, frames: 2, size: 16)
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        let r = try CLI.run(["level", "--step", "plane", input.path, "-o", path("o.tif"), "--mask-out", path("m.png")])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("scopekit: error: ") && r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("--mask-out: PNG holds one frame and the input has 2; write .tif or .npy"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("o.tif")) && !FileManager.default.fileExists(atPath: path("m.png")))
+        // a single frame may still go to PNG
+        let one = folder.appendingPathComponent("one.tif")
+        try ImageIO.write(AnyArray(NDArray<Float>(repeating: 1, shape: [16, 16])), to: one)
+        let ok = try CLI.run(["level", "--step", "plane", one.path, "--mask-out", path("m.png"), "--quiet"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try ImageIO.read(URL(fileURLWithPath: path("m.png"))).shape == [16, 16])
+    }
+}

@@ -88,6 +88,8 @@ extension _Frame {
         case .outliers(let k):
             let (mean, std, _) = _finiteMoments()
             setMask { abs($0 - mean) <= k * std }
+        case .autoEdges, .otsuEdges, .histogramEdges:
+            try applyEdgeMask(rule)
         }
     }
 

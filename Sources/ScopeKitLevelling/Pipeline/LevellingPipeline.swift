@@ -146,6 +146,10 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                 }
             case .line(let x, let y, _):
                 guard x >= 0, y >= 0 else { throw ScopeKitError.usage("line orders must be ≥ 0, got (\(x), \(y))") }
+            case .weightedPlane(let x, let y, _):
+                guard (0...20).contains(x), (0...20).contains(y) else {
+                    throw ScopeKitError.usage("weighted plane orders must be 0…20, got (\(x), \(y))")
+                }
             case .medianLine(_, let strength):
                 guard strength > 0, strength.isFinite else { throw ScopeKitError.usage("median line strength must be > 0, got \(strength)") }
             case .smoothedMedianLine(let window, _):
@@ -165,8 +169,12 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                 case .gaussian(let k, _, _, let scope, let bins):
                     guard k > 0, bins >= 3 else { throw ScopeKitError.usage("Gaussian mask needs multiplier > 0 and ≥ 3 bins") }
                     if nested && scope == .wholeMovie { throw ScopeKitError.usage("whole-movie statistics cannot be used inside iterate") }
-                case .otsu(let bins, _), .otsuTwoLevel(let bins):
+                case .otsu(let bins, _), .otsuTwoLevel(let bins), .otsuEdges(let bins):
                     guard bins >= 2 else { throw ScopeKitError.usage("Otsu needs at least 2 bins") }
+                case .autoEdges(let factor, let radius):
+                    guard factor > 0, factor.isFinite, (0...50).contains(radius) else {
+                        throw ScopeKitError.usage("auto edges need factor > 0 and radius 0…50, got \(factor), \(radius)")
+                    }
                 default: break
                 }
             case .iterate(let inner, let until):
@@ -299,6 +307,8 @@ extension _Frame {
         case .smoothedMedianLine(let window, let compat):
             smoothedMedianLine(window: window, pnanoloczWindow: compat == .pnanolocz)
         case .meanPlane: meanPlane()
+        case .weightedPlane(let x, let y, let compat): weightedPlane(xOrder: x, yOrder: y, compatibility: compat)
+        case .weightedMedianLine(let compat): weightedMedianLine(compatibility: compat)
         case .alignRows(let method, let direction, let keepMean):
             _ = alignRows(method, alongColumns: direction == .columns, keepMean: keepMean)
         case .anisotropyGate(let gates): anisotropyGate(gates)

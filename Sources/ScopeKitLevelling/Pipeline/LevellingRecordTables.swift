@@ -12,7 +12,9 @@ import ScopeKitCore
 /// ```
 public enum LevellingRecordTables {
     /// One row per frame, step and quantity: `offset`, the plane coefficients (`x{i}y{j}`: the coefficient of
-    /// `u^i v^j`, see ``LevellingStepRecord``), `used_pixels` of mask steps; and per frame one
+    /// `u^i v^j`, see ``LevellingStepRecord``), `used_pixels` of mask steps, the per-row coefficients of `line`
+    /// steps (`row{r}.x{k}`: the coefficient of `u^k` in row r's curve; `column{c}.y{k}` for its column
+    /// stage); and per frame one
     /// `skipped_fits` row (step −1, operation empty). Numbers with 17 significant digits.
     public static func coefficientsCSV(_ records: [LevellingFrameRecord]) -> String {
         var out = "frame,step,operation,quantity,value\n"
@@ -25,6 +27,12 @@ public enum LevellingRecordTables {
                     for (t, v) in zip(terms, c) { out += head + "\(t),\(number(v))\n" }
                 }
                 if let u = s.usedPixels { out += head + "used_pixels,\(u)\n" }
+                for (l, c) in (s.lineCoefficients ?? []).enumerated() {
+                    for (k, v) in c.enumerated() { out += head + "row\(l).x\(k),\(number(v))\n" }
+                }
+                for (l, c) in (s.columnCoefficients ?? []).enumerated() {
+                    for (k, v) in c.enumerated() { out += head + "column\(l).y\(k),\(number(v))\n" }
+                }
             }
         }
         return out
@@ -51,8 +59,12 @@ public enum LevellingRecordTables {
             r.steps = r.steps.compactMap { s in
                 var s = s
                 if !shifts { s.lineShifts = nil; s.direction = nil }
-                if !coefficients { s.offset = nil; s.terms = nil; s.coefficients = nil; s.usedPixels = nil }
+                if !coefficients {
+                    s.offset = nil; s.terms = nil; s.coefficients = nil; s.usedPixels = nil
+                    s.lineCoefficients = nil; s.columnCoefficients = nil
+                }
                 let empty = s.offset == nil && s.coefficients == nil && s.lineShifts == nil && s.usedPixels == nil
+                    && s.lineCoefficients == nil && s.columnCoefficients == nil
                 return empty ? nil : s
             }
             return r

@@ -27,6 +27,14 @@ public enum LevellingRoutine: String, Codable, Sendable, CaseIterable {
     case iterativeFitHoles = "iterative-holes"
     /// As ``iterativeFitHoles`` keeping z ≤ b1 + 1.5·c1.
     case iterativeFitPeaks = "iterative-peaks"
+    /// Terraces: plane(1,1), anisotropy gate (7 → median line; MATLAB also 5 → 0.6), auto-edges mask →
+    /// weighted plane(2,2), auto-edges mask → weighted plane(2,2), weighted median line, weighted plane(2,2),
+    /// weighted median line, Otsu mask → mean plane.
+    case multiPlaneEdges = "multi-plane-edges"
+    /// Terraces: plane(1,1), anisotropy gate (5.7 → median line), then otsu-edges mask → weighted plane(2,2)
+    /// three times (the third followed by a weighted median line), once more with a weighted median line,
+    /// Otsu mask → mean plane.
+    case multiPlaneOtsu = "multi-plane-otsu"
 
     /// The routine's steps.
     ///
@@ -69,6 +77,19 @@ public enum LevellingRoutine: String, Codable, Sendable, CaseIterable {
             let g = gauss(self == .iterativeFitHoles ? .aboveLower : .belowUpper)
             return LevellingPipeline(steps: [plane22, medLine, g, plane22, medLine, g, plane22,
                                              .line(xOrder: 1, yOrder: 0, compatibility: compatibility)])
+        case .multiPlaneEdges, .multiPlaneOtsu:
+            let wPlane = LevellingStep.weightedPlane(xOrder: 2, yOrder: 2, compatibility: compatibility)
+            let wLine = LevellingStep.weightedMedianLine(compatibility: compatibility)
+            let background = LevellingStep.mask(.otsu(bins: 256, keepAbove: false))
+            if self == .multiPlaneEdges {
+                let edges = LevellingStep.mask(.autoEdges(factor: 1.5, radius: 4))
+                return LevellingPipeline(steps: [plane11, .anisotropyGate(gates), edges, wPlane, edges, wPlane, wLine,
+                                                 wPlane, wLine, background, .meanPlane])
+            }
+            let edges = LevellingStep.mask(.otsuEdges(bins: 256))
+            return LevellingPipeline(steps: [plane11, .anisotropyGate([AnisotropyGate(factor: 5.7, strength: 1)]),
+                                             edges, wPlane, edges, wPlane, edges, wPlane, wLine, edges, wPlane, wLine,
+                                             background, .meanPlane])
         }
     }
 }

@@ -22,6 +22,13 @@ public indirect enum LevellingStep: Codable, Sendable, Equatable {
     case smoothedMedianLine(window: Int, compatibility: NanoLoczCompatibility)
     /// NanoLocz `mean_plane`: subtract the mean of the used pixels.
     case meanPlane
+    /// NanoLocz `level_weighted` "plane" ("MultiPlane"): separable plane fits per 8-connected region of used
+    /// pixels (regions ≥ 1 % of the frame), averaged weighted by pixel count (see
+    /// ``Levelling/weightedPlane(_:xOrder:yOrder:compatibility:mask:)``).
+    case weightedPlane(xOrder: Int, yOrder: Int, compatibility: NanoLoczCompatibility)
+    /// NanoLocz `level_weighted` "med_line": per-region row medians, averaged per row weighted by the region's
+    /// pixels in the row (see ``Levelling/weightedMedianLine(_:compatibility:mask:)``).
+    case weightedMedianLine(compatibility: NanoLoczCompatibility)
     /// Gwyddion "Align Rows" (or columns); `keepMean` keeps the image mean (Gwyddion) instead of zeroing rows.
     case alignRows(RowAlignment, direction: LineDirection, keepMean: Bool)
     /// Gwyddion "Mark Scars": the mask becomes the non-scar pixels (intersected with the caller's mask).

@@ -50,6 +50,11 @@ public struct LevellingFrameRecord: Codable, Sendable, Equatable {
 /// - `direction`/`lineShifts` (line steps: `line`, median lines, row alignment, anisotropy gate): the mean of
 ///   `d` along each row (or column): the row shifts Gwyddion reports.
 /// - `usedPixels` (mask steps and `iterate`): pixels used after the step.
+/// - `lineCoefficients` (`line` steps): per row, the coefficients of `u⁰…u^xOrder` of the curve the row
+///   subtracted (least squares over the row's finite pixels: exact for fitted rows; rows that took the median
+///   of the other rows' curves report that median curve's best polynomial). With `yOrder > 0` the row stage
+///   is separated by re-running it alone, and `columnCoefficients` gives per column the coefficients of
+///   `v⁰…v^yOrder` of the column stage.
 public struct LevellingStepRecord: Codable, Sendable, Equatable {
     /// The step's index in the pipeline.
     public var step: Int
@@ -61,6 +66,8 @@ public struct LevellingStepRecord: Codable, Sendable, Equatable {
     public var direction: LineDirection?
     public var lineShifts: [Double]?
     public var usedPixels: Int?
+    public var lineCoefficients: [[Double]]?
+    public var columnCoefficients: [[Double]]?
 }
 
 /// The totals of a streamed run.
@@ -349,6 +356,20 @@ final class _StepRecorder {
 
     func after(_ f: _Frame, step: LevellingStep, index: Int) {
         let n = f.count
+        var rowStage: UnsafeMutablePointer<Double>?   // d of the row stage of a `line` step with yOrder > 0
+        defer { rowStage?.deallocate() }
+        if case .line(let x, let y, let compat) = step, x > 0, y > 0 {
+            rowStage = .allocate(capacity: n)
+            let fit = fitter ?? _Frame(rows: rows, cols: cols)
+            fitter = fit
+            fit.z.update(from: previous, count: n)
+            fit.used.update(from: f.used, count: n)
+            fit.hasMask = f.hasMask
+            fit.hasBaseMask = false
+            fit.allFinite = (0..<n).allSatisfy { previous[$0].isFinite }
+            fit.nanoLoczLine(xOrder: x, yOrder: 0, compatibility: compat)
+            for i in 0..<n { rowStage![i] = previous[i] - fit.z[i] }
+        }
         for i in 0..<n { previous[i] -= f.z[i] }   // previous now holds d
         var record = LevellingStepRecord(step: index, operation: StepSyntax.text(of: step))
         var s = 0.0, m = 0
@@ -358,7 +379,22 @@ final class _StepRecorder {
         case .plane(let x, let y, let method):
             let total = method == .leastSquares(.totalDegree)
             (record.terms, record.coefficients) = project(x, y, totalDegree: total)
-        case .line, .smoothedMedianLine, .anisotropyGate, .creep:
+        case .weightedPlane(let x, let y, _):
+            (record.terms, record.coefficients) = project(x, y, totalDegree: false)
+        case .line(let x, let y, _):
+            record.direction = .rows
+            record.lineShifts = lineMeans(.rows)
+            if x > 0 {
+                let rowD = rowStage ?? previous
+                record.lineCoefficients = lineCoefficients(rowD, alongColumns: false, degree: x)
+                if let rowStage, y > 0 {
+                    for i in 0..<n { rowStage[i] = previous[i] - rowStage[i] }
+                    record.columnCoefficients = lineCoefficients(rowStage, alongColumns: true, degree: y)
+                }
+            } else if y > 0 {
+                record.columnCoefficients = lineCoefficients(previous, alongColumns: true, degree: y)
+            }
+        case .smoothedMedianLine, .anisotropyGate, .creep, .weightedMedianLine:
             record.direction = .rows
             record.lineShifts = lineMeans(.rows)
         case .medianLine(let d, _), .alignRows(_, let d, _):
@@ -371,6 +407,20 @@ final class _StepRecorder {
             break
         }
         records.append(record)
+    }
+
+    /// Per row (or column) of `d`, the least-squares coefficients of `u⁰…u^degree` over its finite pixels, `u`
+    /// the column (row) coordinate scaled to [−1, 1]; NaN where the line cannot carry the degree.
+    private func lineCoefficients(_ d: UnsafeMutablePointer<Double>, alongColumns: Bool, degree: Int) -> [[Double]] {
+        let count = alongColumns ? cols : rows, length = alongColumns ? rows : cols
+        return (0..<count).map { l in
+            var u: [Double] = [], v: [Double] = []
+            for k in 0..<length {
+                let x = alongColumns ? d[k * cols + l] : d[l * cols + k]
+                if x.isFinite { u.append(_unitCoordinate(k, length)); v.append(x) }
+            }
+            return _leastSquaresMonomials(u, v, degree: degree) ?? [Double](repeating: .nan, count: degree + 1)
+        }
     }
 
     /// The mean of `d` along each row or column (NaN where no pixel is finite).

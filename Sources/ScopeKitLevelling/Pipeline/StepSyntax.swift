@@ -21,6 +21,9 @@ import ScopeKitCore
 /// | `mask:otsu`, `mask:otsu,bins=256,keep=above` | Otsu threshold, keep below (default) or above |
 /// | `mask:otsu2`, `mask:otsu2,bins=256` | two-level Otsu, keep the middle class |
 /// | `mask:outliers,k=3` | keep \|z − mean\| ≤ k·rms |
+/// | `mask:auto-edges,factor=1.5,radius=4`, `mask:otsu-edges,bins=256`, `mask:hist-edges,low=-1,high=1` | NanoLocz edge masks (edges excluded): Sobel energy, Otsu or histogram perimeter of the σ = 2 smoothed heights |
+/// | `weighted-plane:2,2`, `weighted-plane:2,2,compat=pnanolocz` | NanoLocz `level_weighted` plane (MultiPlane): per-region fits averaged by pixel count |
+/// | `weighted-median-line`, `weighted-median-line:compat=pnanolocz` | NanoLocz `level_weighted` median line |
 /// | `invert-mask`, `grow:2`, `shrink:1`, `min-region:20`, `clear-mask` | mask operations (grow/shrink the excluded regions by pixels; drop excluded regions smaller than N pixels) |
 /// | `iterate:max=10,changed=0` … `end` | repeat the steps between them until the mask changes by ≤ `changed` pixels, at most `max` times |
 ///
@@ -356,6 +359,28 @@ extension StepSyntax {
                      guard case .smoothedMedianLine(let w, let c) = s else { return nil }
                      return "smoothed-median-line:\(w)" + (c == .corrected ? "" : ",compat=\(c.rawValue)")
                  }),
+            Kind(name: "weighted-plane", aliases: ["multi-plane", "multiplane"],
+                 usage: "weighted-plane[:X[,Y]][,compat=corrected|pnanolocz|matlab]",
+                 summary: "NanoLocz level_weighted plane (MultiPlane): plane fits of orders X, Y (default 2, Y = X) per 8-connected region of used pixels (≥ 1 % of the frame), averaged by pixel count",
+                 parse: { a in
+                     let x = try a.int("x", at: 0, default: 2)
+                     return .weightedPlane(xOrder: x, yOrder: try a.int("y", at: 1, default: x),
+                                           compatibility: try a.choice("compat", compatibilities, default: .corrected))
+                 },
+                 format: { s in
+                     guard case .weightedPlane(let x, let y, let c) = s else { return nil }
+                     return "weighted-plane:\(x),\(y)" + (c == .corrected ? "" : ",compat=\(c.rawValue)")
+                 }),
+            Kind(name: "weighted-median-line", aliases: ["weighted-med-line"],
+                 usage: "weighted-median-line[:compat=corrected|pnanolocz|matlab]",
+                 summary: "NanoLocz level_weighted med_line: per-region row medians averaged per row by pixel count",
+                 parse: { a in
+                     .weightedMedianLine(compatibility: try a.choice("compat", at: 0, compatibilities, default: .corrected))
+                 },
+                 format: { s in
+                     guard case .weightedMedianLine(let c) = s else { return nil }
+                     return "weighted-median-line" + (c == .corrected ? "" : ":compat=\(c.rawValue)")
+                 }),
             Kind(name: "mean-plane", usage: "mean-plane", summary: "subtract the mean of the used pixels",
                  parse: { _ in .meanPlane },
                  format: { s in s == .meanPlane ? "mean-plane" : nil }),
@@ -482,7 +507,7 @@ extension StepSyntax {
                      return "anisotropy-gate" + suffix(gates.flatMap { [number($0.factor), number($0.strength)] })
                  }),
             Kind(name: "mask",
-                 usage: "mask:range[,low=L][,high=H] | mask:gaussian[,k=1.5][,width=sigma|nanolocz][,keep=band|above|below][,scope=frame|movie][,bins=100] | mask:otsu[,bins=256][,keep=below|above] | mask:otsu2[,bins=256] | mask:outliers[,k=3]",
+                 usage: "mask:range[,low=L][,high=H] | mask:gaussian[,k=1.5][,width=sigma|nanolocz][,keep=band|above|below][,scope=frame|movie][,bins=100] | mask:otsu[,bins=256][,keep=below|above] | mask:otsu2[,bins=256] | mask:outliers[,k=3] | mask:auto-edges[,factor=1.5][,radius=4] | mask:otsu-edges[,bins=256] | mask:hist-edges,low=L,high=H",
                  summary: "compute the mask (true = used for the fits) from the current heights",
                  parse: { a in .mask(try maskRule(&a)) },
                  format: { s in
@@ -514,7 +539,9 @@ extension StepSyntax {
     static func maskRule(_ a: inout StepArguments) throws -> MaskRule {
         let kind = try a.choice("rule", at: 0, ["range": "range", "histogram": "range", "gaussian": "gaussian",
                                                 "fit": "gaussian", "otsu": "otsu", "otsu2": "otsu2",
-                                                "two-level-otsu": "otsu2", "outliers": "outliers"])
+                                                "two-level-otsu": "otsu2", "outliers": "outliers",
+                                                "auto-edges": "auto-edges", "otsu-edges": "otsu-edges",
+                                                "hist-edges": "hist-edges", "histogram-edges": "hist-edges"])
         switch kind {
         case "range":
             let low = try a.optionalDouble("low", at: 1), high = try a.optionalDouble("high", at: 2)
@@ -533,6 +560,15 @@ extension StepSyntax {
                          keepAbove: try a.choice("keep", ["below": false, "above": true], default: false))
         case "otsu2":
             return .otsuTwoLevel(bins: try a.int("bins", default: 256))
+        case "auto-edges":
+            return .autoEdges(factor: try a.double("factor", default: 1.5), radius: try a.int("radius", default: 4))
+        case "otsu-edges":
+            return .otsuEdges(bins: try a.int("bins", default: 256))
+        case "hist-edges":
+            guard let low = try a.optionalDouble("low", at: 1), let high = try a.optionalDouble("high", at: 2) else {
+                throw ScopeKitError.usage("step '\(a.text)': give low=… and high=…")
+            }
+            return .histogramEdges(low: low, high: high)
         default:
             return .outliers(k: try a.double("k", default: 3))
         }
@@ -549,6 +585,9 @@ extension StepSyntax {
         case .otsu(let bins, let above): return "otsu,bins=\(bins),keep=\(above ? "above" : "below")"
         case .otsuTwoLevel(let bins): return "otsu2,bins=\(bins)"
         case .outliers(let k): return "outliers,k=\(number(k))"
+        case .autoEdges(let factor, let radius): return "auto-edges,factor=\(number(factor)),radius=\(radius)"
+        case .otsuEdges(let bins): return "otsu-edges,bins=\(bins)"
+        case .histogramEdges(let low, let high): return "hist-edges,low=\(number(low)),high=\(number(high))"
         }
     }
 }

@@ -217,6 +217,14 @@ private struct LevelJob {
     let progress: WorkProgress
 
     func run<T: LevellingScalar>(_: T.Type) throws -> LevellingStreamSummary {
+        if frames > 1 {
+            // PNG holds one frame: refuse a movie output before any work (PlaneWriter would fail at the end).
+            for (flag, path) in [("-o", command.output), ("--background", command.background), ("--mask-out", command.maskOut)] {
+                guard let path, (try? ImageIO.encoder(for: URL(fileURLWithPath: path))) is PNGEncoder else { continue }
+                throw ScopeKitError(.usage, "\(flag): PNG holds one frame and the input has \(frames); write .tif or .npy",
+                                    file: path)
+            }
+        }
         func writer(_ path: String?, _ dtype: DType) throws -> PlaneWriter? {
             try path.map { try PlaneWriter(url: URL(fileURLWithPath: $0), shape: shape, dtype: dtype,
                                            calibration: calibration, options: writeOptions) }

@@ -1,0 +1,286 @@
+import ScopeKitCore
+
+// NanoLocz `level_weighted` ("MultiPlane", derived from SPIW's FindSteps/PolyfitLineMasked), specified by
+// behaviour; parity oracle: pnanolocz 0.1.0 `level_weighted.py`.
+
+extension Levelling {
+    /// NanoLocz `level_weighted(…, 'plane')` ("MultiPlane"): a separable plane fitted per terrace.
+    ///
+    /// The used pixels (mask and finite) split into 8-connected regions; regions smaller than
+    /// `⌊0.01·rows·cols⌋` pixels are ignored. In each region a polynomial of `xOrder` is fitted to the region's
+    /// column means and one of `yOrder` to its row means (NanoLocz `polyfit` with `mu`: positions centred on
+    /// their mean and scaled by their sample standard deviation). Region weights are pixel count / total,
+    /// set to 0 when ≤ 0.02. The background `bx(col) + by(row)` is subtracted from every pixel:
+    ///
+    /// - `.pnanolocz`: pnanolocz 0.1.0 — the *coefficients* and the centring/scaling values are averaged with
+    ///   the (not renormalised) weights, positions 0-based.
+    /// - `.matlab`: the same with MATLAB's 1-based positions (the two differ only when a region's weight is cut
+    ///   at 2 %, since the averaged centre then no longer moves with the origin).
+    /// - `.corrected` (default): the regions' fitted curves are averaged with the weights renormalised over
+    ///   the kept regions (averaging coefficients fitted about different centres is not a fit of anything).
+    ///
+    /// A frame without a region (all excluded, all NaN, or only small specks) is left as it is and counted in
+    /// ``LevellingResult/skippedFits``.
+    ///
+    /// ```swift
+    /// let edges = try Levelling.edgeMask(image, rule: .autoEdges(factor: 1.5, radius: 4))
+    /// let flat = try Levelling.weightedPlane(image, xOrder: 2, yOrder: 2, mask: edges)
+    /// ```
+    ///
+    /// - Complexity: O(pixels + regions·(rows + cols)·(order + 1)²).
+    public static func weightedPlane<T: LevellingScalar>(_ image: NDArray<T>, xOrder: Int = 2, yOrder: Int = 2,
+                                                         compatibility: NanoLoczCompatibility = .corrected,
+                                                         mask: Mask? = nil) throws -> NDArray<T> {
+        try LevellingPipeline(steps: [.weightedPlane(xOrder: xOrder, yOrder: yOrder, compatibility: compatibility)])
+            .run(on: image, mask: mask).levelled
+    }
+
+    /// NanoLocz `level_weighted(…, 'med_line')`: row offsets from per-region row medians.
+    ///
+    /// Regions as in ``weightedPlane(_:xOrder:yOrder:compatibility:mask:)``. For region `i` with median `bᵢ`
+    /// and `wᵢ` pixels in row `r`, the row's offset is `yᵢ = median(row r ∩ region i) − bᵢ` (NanoLocz and
+    /// pnanolocz: `−bᵢ` when `wᵢ ≤ 2`; `.corrected`: such rows of the region get weight 0); the row subtracts
+    /// `Σ wᵢ·yᵢ / Σ wᵢ`. Rows no region reaches are left as they are, so are frames without a region.
+    ///
+    /// ```swift
+    /// let flat = try Levelling.weightedMedianLine(image, compatibility: .pnanolocz, mask: edges)
+    /// ```
+    ///
+    /// - Complexity: O(pixels) expected (quickselect medians).
+    public static func weightedMedianLine<T: LevellingScalar>(_ image: NDArray<T>,
+                                                              compatibility: NanoLoczCompatibility = .corrected,
+                                                              mask: Mask? = nil) throws -> NDArray<T> {
+        try LevellingPipeline(steps: [.weightedMedianLine(compatibility: compatibility)])
+            .run(on: image, mask: mask).levelled
+    }
+}
+
+/// The regions `level_weighted` fits: 8-connected components of the used pixels with at least
+/// `max(1, ⌊0.01·rows·cols⌋)` pixels, in raster order of their first pixel; `pixels[start[k]..<start[k+1]]`
+/// are region k's pixel indices in raster order.
+struct _WeightedRegions {
+    var start: [Int] = [0]
+    var pixels: [Int32] = []
+    var count: Int { start.count - 1 }
+}
+
+extension _Frame {
+    /// The regions of the used pixels (see ``_WeightedRegions``).
+    func _weightedRegions() -> _WeightedRegions {
+        let n = count
+        let valid = flags
+        for i in 0..<n { valid[i] = isUsed(i) }
+        let queue = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(n, 1))
+        defer { queue.deallocate() }
+        let sizes = _labelComponents(valid, rows: rows, cols: cols, value: true, eight: true, labels: labels, queue: queue)
+        let minimum = Swift.max(1, Int((0.01 * Double(rows) * Double(cols)).rounded(.down)))
+        var slot = [Int](repeating: -1, count: sizes.count)
+        var regions = _WeightedRegions()
+        for l in 1..<Swift.max(sizes.count, 1) where sizes[l] >= minimum {
+            slot[l] = regions.count
+            regions.start.append(regions.start[regions.count] + sizes[l])
+        }
+        guard regions.count > 0 else { return regions }
+        regions.pixels = [Int32](repeating: 0, count: regions.start[regions.count])
+        var fill = Array(regions.start.dropLast())
+        for i in 0..<n where labels[i] > 0 {
+            let k = slot[Int(labels[i])]
+            if k >= 0 { regions.pixels[fill[k]] = Int32(i); fill[k] += 1 }
+        }
+        return regions
+    }
+
+    /// NanoLocz `level_weighted` "plane" (see ``Levelling/weightedPlane(_:xOrder:yOrder:compatibility:mask:)``).
+    func weightedPlane(xOrder: Int, yOrder: Int, compatibility: NanoLoczCompatibility) {
+        let regions = _weightedRegions()
+        guard regions.count > 0 else { skippedFits += 1; return }
+        let total = Double(regions.pixels.count)
+        var weights = (0..<regions.count).map { Double(regions.start[$0 + 1] - regions.start[$0]) / total }
+        for k in weights.indices where !(weights[k] > 0.02) { weights[k] = 0 }
+        let origin = compatibility == .pnanolocz ? 0.0 : 1.0
+        let corrected = compatibility == .corrected
+        let kept = weights.reduce(0, +)
+        if corrected {
+            guard kept > 0 else { skippedFits += 1; return }
+            for k in weights.indices { weights[k] /= kept }
+        }
+        let bx = lineA, by = lineB
+        for c in 0..<cols { bx[c] = 0 }
+        for r in 0..<rows { by[r] = 0 }
+        // averaged coefficients (ascending powers) and centring, for the NanoLocz variants
+        var ax = [Double](repeating: 0, count: xOrder + 1), ay = [Double](repeating: 0, count: yOrder + 1)
+        var mx = (0.0, 0.0), my = (0.0, 0.0)
+        let sums = lineC, counts = lineD
+        for k in 0..<regions.count {
+            let px = regions.pixels[regions.start[k]..<regions.start[k + 1]]
+            for axis in 0..<2 {
+                let alongColumns = axis == 0   // x: the column means
+                let length = alongColumns ? cols : rows, order = alongColumns ? xOrder : yOrder
+                for j in 0..<length { sums[j] = 0; counts[j] = 0 }
+                for p in px {
+                    let i = Int(p), j = alongColumns ? i % cols : i / cols
+                    sums[j] += z[i]; counts[j] += 1
+                }
+                var positions: [Double] = [], means: [Double] = []
+                for j in 0..<length where counts[j] > 0 {
+                    positions.append(Double(j) + origin); means.append(sums[j] / counts[j])
+                }
+                let fit = _CenteredPolynomial(positions: positions, values: means, degree: order)
+                if corrected {
+                    guard weights[k] > 0 else { continue }
+                    let curve = alongColumns ? bx : by
+                    for j in 0..<length { curve[j] += weights[k] * fit.value(at: Double(j) + origin) }
+                } else {
+                    for d in 0...order {
+                        if alongColumns { ax[d] += fit.coefficients[d] * weights[k] } else { ay[d] += fit.coefficients[d] * weights[k] }
+                    }
+                    if alongColumns { mx.0 += fit.center * weights[k]; mx.1 += fit.scale * weights[k] } else { my.0 += fit.center * weights[k]; my.1 += fit.scale * weights[k] }
+                }
+            }
+        }
+        if !corrected {
+            let fx = _CenteredPolynomial(coefficients: ax, center: mx.0, scale: mx.1)
+            let fy = _CenteredPolynomial(coefficients: ay, center: my.0, scale: my.1)
+            for c in 0..<cols { bx[c] = fx.value(at: Double(c) + origin) }
+            for r in 0..<rows { by[r] = fy.value(at: Double(r) + origin) }
+        }
+        for r in 0..<rows {
+            let p = z + r * cols, y = by[r]
+            for c in 0..<cols { p[c] -= bx[c] + y }
+        }
+    }
+
+    /// NanoLocz `level_weighted` "med_line" (see ``Levelling/weightedMedianLine(_:compatibility:mask:)``).
+    func weightedMedianLine(compatibility: NanoLoczCompatibility) {
+        let regions = _weightedRegions()
+        guard regions.count > 0 else { skippedFits += 1; return }
+        let m = regions.count
+        var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
+        let values = frameA, line = lineA
+        for k in 0..<m {
+            let px = regions.pixels[regions.start[k]..<regions.start[k + 1]]
+            var n = 0
+            for p in px { values[n] = z[Int(p)]; n += 1 }
+            let background = _median(values, n)
+            for r in 0..<rows { y[r * m + k] = -background }
+            // pixels of a row are contiguous (raster order)
+            var q = px.startIndex
+            while q < px.endIndex {
+                let r = Int(px[q]) / cols
+                var count = 0
+                while q < px.endIndex && Int(px[q]) / cols == r { line[count] = z[Int(px[q])]; count += 1; q += 1 }
+                if count > 2 {
+                    y[r * m + k] = _median(line, count) - background
+                    w[r * m + k] = Double(count)
+                } else {
+                    w[r * m + k] = compatibility == .corrected ? 0 : Double(count)
+                }
+            }
+        }
+        for r in 0..<rows {
+            var total = 0.0
+            for k in 0..<m { total += w[r * m + k] }
+            guard total != 0 else { continue }
+            var shift = 0.0
+            for k in 0..<m { shift += (w[r * m + k] / total) * y[r * m + k] }
+            let p = z + r * cols
+            for c in 0..<cols { p[c] -= shift }
+        }
+    }
+}
+
+/// A polynomial in `t = (x − center)/scale` with ascending `coefficients` (MATLAB `polyfit(x, y, n)` with
+/// `mu`, i.e. numpy `polyfit` on the standardised positions), evaluated by Horner's rule as `polyval` does.
+struct _CenteredPolynomial {
+    var coefficients: [Double]
+    var center: Double
+    var scale: Double
+
+    init(coefficients: [Double], center: Double, scale: Double) {
+        self.coefficients = coefficients
+        self.center = center
+        self.scale = scale
+    }
+
+    /// The least-squares fit of `degree` (pnanolocz `_polyfit_centered`): zero coefficients and
+    /// `(center, scale) = (0, 1)` with `degree + 1` positions or fewer; scale = sample standard deviation
+    /// (1 for a single position or no spread).
+    init(positions x: [Double], values y: [Double], degree: Int) {
+        let n = x.count
+        coefficients = [Double](repeating: 0, count: degree + 1)
+        center = 0
+        scale = 1
+        guard n > degree else { return }
+        center = x.reduce(0, +) / Double(n)
+        if n > 1 {
+            var v = 0.0
+            for p in x { v += (p - center) * (p - center) }
+            scale = (v / Double(n - 1)).squareRoot()
+            if scale == 0 { scale = 1 }
+        }
+        let t = x.map { ($0 - center) / scale }
+        if let c = _leastSquaresMonomials(t, y, degree: degree) { coefficients = c }
+    }
+
+    /// The polynomial at `x` (scale 0 counts as 1, as pnanolocz's `polyval` wrapper does).
+    func value(at x: Double) -> Double {
+        let t = (x - center) / (scale == 0 ? 1 : scale)
+        var s = 0.0
+        for c in coefficients.reversed() { s = s * t + c }
+        return s
+    }
+}
+
+/// Least squares `Σ cⱼ tʲ ≈ y` (ascending powers) by Householder QR of the column-scaled Vandermonde matrix
+/// (as numpy `polyfit` scales it before its SVD solve); `nil` when the columns are dependent.
+func _leastSquaresMonomials(_ t: [Double], _ y: [Double], degree: Int) -> [Double]? {
+    let m = t.count, k = degree + 1
+    guard m >= k else { return nil }
+    var a = [Double](repeating: 0, count: m * k)   // column-major
+    var norms = [Double](repeating: 0, count: k)
+    for j in 0..<k {
+        var s = 0.0
+        for i in 0..<m {
+            var p = 1.0
+            for _ in 0..<j { p *= t[i] }
+            a[j * m + i] = p
+            s += p * p
+        }
+        norms[j] = s.squareRoot()
+        guard norms[j] > 0 else { return nil }
+        for i in 0..<m { a[j * m + i] /= norms[j] }
+    }
+    var b = y
+    for j in 0..<k {
+        var s = 0.0
+        for i in j..<m { s += a[j * m + i] * a[j * m + i] }
+        let alpha = (a[j * m + j] > 0 ? -1.0 : 1.0) * s.squareRoot()
+        guard alpha != 0 else { return nil }
+        a[j * m + j] -= alpha
+        var vv = 0.0
+        for i in j..<m { vv += a[j * m + i] * a[j * m + i] }
+        guard vv > 0 else { return nil }
+        for col in (j + 1)..<Swift.max(j + 1, k) {
+            var d = 0.0
+            for i in j..<m { d += a[j * m + i] * a[col * m + i] }
+            let f = 2 * d / vv
+            for i in j..<m { a[col * m + i] -= f * a[j * m + i] }
+        }
+        var d = 0.0
+        for i in j..<m { d += a[j * m + i] * b[i] }
+        let f = 2 * d / vv
+        for i in j..<m { b[i] -= f * a[j * m + i] }
+        a[j * m + j] = alpha   // R's diagonal
+    }
+    var c = [Double](repeating: 0, count: k)
+    var maxDiag = 0.0
+    for j in 0..<k { maxDiag = Swift.max(maxDiag, abs(a[j * m + j])) }
+    for j in stride(from: k - 1, through: 0, by: -1) {
+        guard abs(a[j * m + j]) > 1e-13 * maxDiag else { return nil }
+        var s = b[j]
+        for col in (j + 1)..<Swift.max(j + 1, k) { s -= a[col * m + j] * c[col] }
+        c[j] = s / a[j * m + j]
+    }
+    for j in 0..<k { c[j] /= norms[j] }
+    return c
+}

@@ -176,13 +176,20 @@ import Testing
         for (index, value) in [(0, Float.nan), (64 * 64 - 1, .infinity), (2 * 64 * 64 + 63, -.infinity)] {
             var images = Self.tiles(count: 3, size: 64, flat: [Float](repeating: 1, count: 64 * 64))
             images.withUnsafeMutableBufferPointer { $0[index] = value }
-            do {
-                _ = try BaSiC.fit(images: images, parameters: p)
-                Issue.record("\(value) accepted")
-            } catch let e as ScopeKitError {
-                #expect(e.kind == .badInput)
-                #expect(e.reason.contains("images \(index / (64 * 64))"))
-            }
+            Self.expectRejected(images, parameters: p, image: index / (64 * 64))
+        }
+    }
+
+    /// Expects the fit to refuse `images` because image `image` (0-based) holds NaN or ∞.
+    static func expectRejected(_ images: NDArray<Float>, parameters p: BaSiC.Parameters, image: Int) {
+        do {
+            _ = try BaSiC.fit(images: images, parameters: p)
+            Issue.record("non-finite image \(image) accepted")
+        } catch let e as ScopeKitError {
+            #expect(e.kind == .badInput)
+            #expect(e.reason.contains("images \(image)"))
+        } catch {
+            Issue.record("unexpected error \(error)")
         }
     }
 
@@ -280,13 +287,7 @@ import Testing
         #expect(throws: ScopeKitError.self) { try BaSiC.fit(images: zeros, parameters: p) }
         var nan = NDArray<Float>(repeating: 1, shape: [4, 8, 8])
         nan.withUnsafeMutableBufferPointer { $0[77] = .nan }
-        do {
-            _ = try BaSiC.fit(images: nan, parameters: p)
-            Issue.record("NaN accepted")
-        } catch let e as ScopeKitError {
-            #expect(e.kind == .badInput)
-            #expect(e.reason.contains("images 1"))
-        }
+        Self.expectRejected(nan, parameters: p, image: 1)
         #expect(throws: ScopeKitError.self) {
             try BaSiC.fit(images: NDArray<Float>(repeating: 1, shape: [8, 8]), parameters: p)
         }

@@ -125,6 +125,74 @@ import Testing
         #expect(zip(ya, yb).allSatisfy { abs($0 - $1) <= 1e-3 * yScale })
     }
 
+    /// The sweeps that skip reading W while every weight is 1 give the same bits as reading the ones.
+    @Test(arguments: BaSiC.FittingMode.allCases)
+    func uniformWeightsAreNotRead(mode: BaSiC.FittingMode) throws {
+        let n = 16
+        let images = Self.tiles(count: 9, size: n, flat: Self.vignette(n), seed: 11)
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(n)
+        p.fittingMode = mode
+        p.maxIterations = 30
+        p.maxWorkers = 1
+        func run(uniform: Bool) throws -> (BaSiCState, [Float]) {
+            let stack = try BaSiC.workingStack(images, parameters: p, label: "images")
+            let solver = BaSiCSolver(stack: stack, parameters: p)
+            try BaSiC.configure(solver, summary: stack.summary(workers: 1))
+            solver.weights.fill(1)
+            solver.uniformWeights = uniform
+            var st = BaSiCState(flat: mode == .ladmap ? stack.pixelMedian(workers: 1) : [Double](repeating: 0, count: n * n),
+                                darkResidual: [Double](repeating: 0, count: n * n), darkOffset: 0,
+                                baseline: [Double](repeating: 1, count: 9))
+            if mode == .ladmap {
+                _ = try solver.ladmap(&st, darkWeights: [Double](repeating: 1, count: n * n))
+            } else {
+                _ = try solver.approximate(&st)
+            }
+            return (st, Array(UnsafeBufferPointer(start: solver.residual.pointer, count: solver.residual.count)))
+        }
+        let (a, ra) = try run(uniform: true)
+        let (b, rb) = try run(uniform: false)
+        #expect(a.flat == b.flat)
+        #expect(a.baseline == b.baseline)
+        #expect(ra == rb)
+        // The fit sets the flag only without fitting weights, and the first reweighting clears it.
+        let solver = BaSiCSolver(stack: try BaSiC.workingStack(images, parameters: p, label: "images"), parameters: p)
+        #expect(!solver.uniformWeights)
+        solver.uniformWeights = true
+        solver.updateWeights(rule: mode == .ladmap ? .ladmap : .approximate, flat: a.flat,
+                             dark: [Double](repeating: 0, count: n * n), baseline: a.baseline, fitWeights: nil)
+        #expect(!solver.uniformWeights)
+    }
+
+    /// NaN and ∞ are found in the working-size image when the resize carries every input pixel there: a bad
+    /// value in a corner of a 64² image still rejects the fit at working size 8.
+    @Test func nonFiniteValuesAreFoundAfterShrinking() throws {
+        #expect(Resampler2D.toWorkingSize(from: (2048, 2048), to: (128, 128)).propagatesNonFinite)
+        #expect(Resampler2D.toWorkingSize(from: (64, 40), to: (8, 8)).propagatesNonFinite)
+        #expect(Resampler2D.toWorkingSize(from: (8, 8), to: (32, 20)).propagatesNonFinite)
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(8)
+        for (index, value) in [(0, Float.nan), (64 * 64 - 1, .infinity), (2 * 64 * 64 + 63, -.infinity)] {
+            var images = Self.tiles(count: 3, size: 64, flat: [Float](repeating: 1, count: 64 * 64))
+            images.withUnsafeMutableBufferPointer { $0[index] = value }
+            Self.expectRejected(images, parameters: p, image: index / (64 * 64))
+        }
+    }
+
+    /// Expects the fit to refuse `images` because image `image` (0-based) holds NaN or ∞.
+    static func expectRejected(_ images: NDArray<Float>, parameters p: BaSiC.Parameters, image: Int) {
+        do {
+            _ = try BaSiC.fit(images: images, parameters: p)
+            Issue.record("non-finite image \(image) accepted")
+        } catch let e as ScopeKitError {
+            #expect(e.kind == .badInput)
+            #expect(e.reason.contains("images \(image)"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
     /// A (T, 1, Y, X) fit is the (T, Y, X) fit; 4-D stacks are LADMAP only; transform handles z-stacks.
     @Test func zStacks() throws {
         let n = 24
@@ -219,13 +287,7 @@ import Testing
         #expect(throws: ScopeKitError.self) { try BaSiC.fit(images: zeros, parameters: p) }
         var nan = NDArray<Float>(repeating: 1, shape: [4, 8, 8])
         nan.withUnsafeMutableBufferPointer { $0[77] = .nan }
-        do {
-            _ = try BaSiC.fit(images: nan, parameters: p)
-            Issue.record("NaN accepted")
-        } catch let e as ScopeKitError {
-            #expect(e.kind == .badInput)
-            #expect(e.reason.contains("images 1"))
-        }
+        Self.expectRejected(nan, parameters: p, image: 1)
         #expect(throws: ScopeKitError.self) {
             try BaSiC.fit(images: NDArray<Float>(repeating: 1, shape: [8, 8]), parameters: p)
         }

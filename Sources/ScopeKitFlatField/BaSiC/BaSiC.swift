@@ -272,6 +272,9 @@ public enum BaSiC {
         let stack = WorkingStack(frames: t, depth: depth, rows: wr, columns: wc)
         let plan = Resampler2D.toWorkingSize(from: (rows, columns), to: (wr, wc))
         let identity = (wr, wc) == (rows, columns)
+        // NaN/∞ are looked for in the working-size image when the resize carries them there (one pass less
+        // over the full-size input), else in the input.
+        let checkOutput = identity || plan.propagatesNonFinite
         var bad = [Bool](repeating: false, count: t)
         images.withUnsafeBufferPointer { src in
             let s = UncheckedSendable(src.baseAddress!)
@@ -281,7 +284,7 @@ public enum BaSiC {
                 // One task per image plane (Z planes of a z-stack are resized independently, as jax does).
                 BaSiCParallel.run(t * depth, workers: parameters.workers) { plane in
                     let frame = s.value + plane * rows * columns
-                    guard allFinite(UnsafeBufferPointer(start: frame, count: rows * columns)) else {
+                    guard checkOutput || allFinite(UnsafeBufferPointer(start: frame, count: rows * columns)) else {
                         bp.value[plane / depth] = true
                         return
                     }
@@ -289,6 +292,10 @@ public enum BaSiC {
                     scratch.withUnsafeMutableBufferPointer { sc in
                         resize(frame, plan: plan, identity: identity, into: dst.value + plane * wr * wc,
                                scratch: sc.baseAddress)
+                    }
+                    if checkOutput && !allFinite(UnsafeBufferPointer(start: dst.value + plane * wr * wc,
+                                                                     count: wr * wc)) {
+                        bp.value[plane / depth] = true
                     }
                 }
             }
@@ -330,13 +337,14 @@ public enum BaSiC {
         case .uint16(let a): return integer(a)
         default:
             let f = frame.asFloat32()
+            let checkOutput = identity || plan.propagatesNonFinite
             return f.withUnsafeBufferPointer { p in
-                guard allFinite(p) else { return false }
+                guard checkOutput || allFinite(p) else { return false }
                 for z in 0..<planes {
                     resize(p.baseAddress! + z * inCount, plan: plan, identity: identity, into: dst + z * outCount,
                            scratch: scratch)
                 }
-                return true
+                return !checkOutput || allFinite(UnsafeBufferPointer(start: dst, count: planes * outCount))
             }
         }
     }
@@ -439,7 +447,12 @@ public enum BaSiC {
         }
         let solver = BaSiCSolver(stack: stack, parameters: p)
         try configure(solver, summary: summary)
-        if let w = ws { solver.weights.pointer.update(from: w.pointer, count: w.count) } else { solver.weights.fill(1) }
+        if let w = ws {
+            solver.weights.pointer.update(from: w.pointer, count: w.count)
+        } else {
+            solver.weights.fill(1)
+            solver.uniformWeights = true
+        }
         var report = BaSiCFitReport()
         report.smoothnessFlatfield = solver.lambdaFlat
         report.smoothnessDarkfield = solver.lambdaDark

@@ -19,10 +19,6 @@ extension BaSiCSolver {
         var k = 0
         var score = Double.infinity
         var converged = false
-        let im = UncheckedSendable(stack.data.pointer)
-        let wp = UncheckedSendable(weights.pointer)
-        let yp = UncheckedSendable(multiplier.pointer)
-        let rp = UncheckedSendable(residual.pointer)
         var sF = [Float](repeating: 0, count: n)
         var dF = [Float](repeating: 0, count: n)
         var inMask = [Float](repeating: 0, count: n)
@@ -50,98 +46,18 @@ extension BaSiCSolver {
                 countIn += Double(inMask[x]); countOut += Double(outMask[x])
             }
             let nextMu = Swift.min(mu * p.rho, maxMu)
-            let invMu = Float(1 / mu), muF = Float(mu), invNext = Float(1 / nextMu)
             let bF = st.baseline.map { Float($0) }
             // One fused pass: I_R, R = Im − I_R, per-frame sums, Y += μ(R − I_B), next Σ_n(res + Y/μ').
-            framePartials.withUnsafeMutableBufferPointer { fp in
-                blockPartials.withUnsafeMutableBufferPointer { bp in
-                    pixelSum.withUnsafeMutableBufferPointer { gp in
-                        let fpp = UncheckedSendable(fp.baseAddress!), bpp = UncheckedSendable(bp.baseAddress!)
-                        let g = UncheckedSendable(gp.baseAddress!)
-                        sF.withUnsafeBufferPointer { sp in
-                            dF.withUnsafeBufferPointer { dp in
-                                inMask.withUnsafeBufferPointer { ip in
-                                    outMask.withUnsafeBufferPointer { op in
-                                        let spp = UncheckedSendable(sp.baseAddress!)
-                                        let dpp = UncheckedSendable(dp.baseAddress!)
-                                        let ipp = UncheckedSendable(ip.baseAddress!)
-                                        let opp = UncheckedSendable(op.baseAddress!)
-                                        blocks.run { b in
-                                            let r = blocks.range(b)
-                                            for x in r { g.value[x] = 0 }
-                                            var total = 0.0
-                                            for f in 0..<t {
-                                                let o = f * n
-                                                let bf = bF[f]
-                                                var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
-                                                var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
-                                                let bf8 = SIMD8<Float>(repeating: bf)
-                                                let inv8 = SIMD8<Float>(repeating: invMu)
-                                                let mu8 = SIMD8<Float>(repeating: muF)
-                                                let next8 = SIMD8<Float>(repeating: invNext)
-                                                let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
-                                                let wo = wp.value + o
-                                                var x = r.lowerBound
-                                                while x + 8 <= r.upperBound {
-                                                    let ib = bf8 * load8(spp.value + x) + load8(dpp.value + x)
-                                                    let y = load8(yo + x)
-                                                    let imv = load8(imo + x)
-                                                    let v = imv - ib + y * inv8
-                                                    let ir = shrink8(v, load8(wo + x) * inv8)
-                                                    store8(ir, ro + x)
-                                                    let rr = imv - ir
-                                                    sr8 += rr
-                                                    if dark {
-                                                        si8 += rr * load8(ipp.value + x)
-                                                        so8 += rr * load8(opp.value + x)
-                                                    }
-                                                    let res = rr - ib
-                                                    let yn = y + mu8 * res
-                                                    store8(yn, yo + x)
-                                                    r28 += res * res
-                                                    store8(load8(g.value + x) + (res + yn * next8), g.value + x)
-                                                    x += 8
-                                                }
-                                                var sr = sr8.sum(), si = si8.sum(), so = so8.sum()
-                                                var r2 = r28.sum()
-                                                for x in x..<r.upperBound {
-                                                    let ib = bf * spp.value[x] + dpp.value[x]
-                                                    let y = yp.value[o + x]
-                                                    let v = im.value[o + x] - ib + y * invMu
-                                                    let ir = shrink(v, wp.value[o + x] * invMu)
-                                                    rp.value[o + x] = ir
-                                                    let rr = im.value[o + x] - ir
-                                                    sr += rr
-                                                    if dark { si += rr * ipp.value[x]; so += rr * opp.value[x] }
-                                                    let res = rr - ib
-                                                    let yn = y + muF * res
-                                                    yp.value[o + x] = yn
-                                                    r2 += res * res
-                                                    g.value[x] += res + yn * invNext
-                                                }
-                                                let base = (b * t + f) * 3
-                                                fpp.value[base] = Double(sr)
-                                                fpp.value[base + 1] = Double(si)
-                                                fpp.value[base + 2] = Double(so)
-                                                total += Double(r2)
-                                            }
-                                            bpp.value[b * 4 + 2] = total
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            score = blockSum(slot: 2).squareRoot() / imageNorm
+            let (sums, r2) = approximatePass(mu: mu, nextMu: nextMu, sF: sF, dF: dF, bF: bF, inMask: inMask,
+                                             outMask: outMask)
+            score = r2.squareRoot() / imageNorm
             refBaseline = st.baseline
             refDark = dF.map { Double($0) }
             // Baseline: B_n = max(0, mean(R_n) / mean(R)).
-            let sumR = frameSums(slot: 0)
+            let sumR = (0..<t).map { sums[$0 * 3] }
             let meanR = sumR.reduce(0, +) / Double(t * n)
             for f in 0..<t { st.baseline[f] = Swift.max(0, (sumR[f] / Double(n)) / meanR) }
-            if dark { try approximateDarkfield(&st, meanR: meanR, meanS: meanS, countIn: countIn,
+            if dark { try approximateDarkfield(&st, frameSums: sums, meanR: meanR, meanS: meanS, countIn: countIn,
                                                countOut: countOut, mu: mu) }
             mu = nextMu
             lastMu = mu
@@ -151,16 +67,126 @@ extension BaSiCSolver {
                 break
             }
         }
-        _ = (im, wp, yp, rp)
         return (k, converged, score)
+    }
+
+    /// One step of the approximate mode over the stack, frame by frame (as ``fusedLadmapPass``): I_R =
+    /// shrink(Im − I_B + Y/μ, W/μ), R = Im − I_R, Y += μ(R − I_B), the next Σ_n (res + Y/μ') per frame chunk
+    /// (combined in chunk order into `pixelSum`), and per frame Σ R, Σ R over S ≥ mean S, Σ R over S < mean S
+    /// (2048-pixel groups, as the pixel-block passes). Frames are visited whole, so every stack array is read
+    /// as one contiguous run per frame; the frame chunks depend only on T, so results do not depend on the
+    /// thread count.
+    ///
+    /// - Returns: the per-frame sums (3 per frame) and ‖res‖².
+    /// - Complexity: O(T·P), one read of Im, W (skipped while ``uniformWeights``), Y, I_R and one write of Y, I_R.
+    func approximatePass(mu: Double, nextMu: Double, sF: [Float], dF: [Float], bF: [Float], inMask: [Float],
+                         outMask: [Float]) -> (sums: [Double], r2: Double) {
+        let t = frames, n = pixels
+        let dark = parameters.getDarkfield, uniform = uniformWeights
+        let chunks = frameChunkCount
+        if chunkGradients == nil || chunkGradients!.count < chunks * n {
+            chunkGradients = FloatBuffer(count: chunks * n)
+        }
+        let partials = UncheckedSendable(chunkGradients!.pointer)
+        let invMu = Float(1 / mu), muF = Float(mu), invNext = Float(1 / nextMu)
+        let im = UncheckedSendable(stack.data.pointer)
+        let wp = UncheckedSendable(weights.pointer)
+        let yp = UncheckedSendable(multiplier.pointer)
+        let rp = UncheckedSendable(residual.pointer)
+        let group = PixelBlocks.size
+        var sums = [Double](repeating: 0, count: t * 3)
+        var chunkR2 = [Double](repeating: 0, count: chunks)
+        sums.withUnsafeMutableBufferPointer { sumsp in
+            chunkR2.withUnsafeMutableBufferPointer { c2p in
+                sF.withUnsafeBufferPointer { sp in
+                    dF.withUnsafeBufferPointer { dp in
+                        inMask.withUnsafeBufferPointer { ip in
+                            outMask.withUnsafeBufferPointer { op in
+                                let out = UncheckedSendable(sumsp.baseAddress!), c2 = UncheckedSendable(c2p.baseAddress!)
+                                let spp = UncheckedSendable(sp.baseAddress!), dpp = UncheckedSendable(dp.baseAddress!)
+                                let ipp = UncheckedSendable(ip.baseAddress!), opp = UncheckedSendable(op.baseAddress!)
+                                BaSiCParallel.run(chunks, workers: parameters.workers) { c in
+                                    let s = spp.value, d = dpp.value, inside = ipp.value, outside = opp.value
+                                    let g = partials.value + c * n
+                                    g.update(repeating: 0, count: n)
+                                    var total = 0.0
+                                    let inv8 = SIMD8<Float>(repeating: invMu), mu8 = SIMD8<Float>(repeating: muF)
+                                    let next8 = SIMD8<Float>(repeating: invNext)
+                                    for f in (c * t / chunks)..<((c + 1) * t / chunks) {
+                                        let o = f * n
+                                        let bf = bF[f]
+                                        let bf8 = SIMD8<Float>(repeating: bf)
+                                        let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
+                                        let wo = wp.value + o
+                                        var sr = 0.0, si = 0.0, so = 0.0
+                                        var x = 0
+                                        while x < n {
+                                            let end = Swift.min(n, x + group)
+                                            var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
+                                            var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
+                                            while x &+ 8 <= end {
+                                                let ib = bf8 * load8(s + x) + load8(d + x)
+                                                let y = load8(yo + x)
+                                                let imv = load8(imo + x)
+                                                let v = imv - ib + y * inv8
+                                                let ir = shrink8(v, uniform ? inv8 : load8(wo + x) * inv8)
+                                                store8(ir, ro + x)
+                                                let rr = imv - ir
+                                                sr8 += rr
+                                                if dark {
+                                                    si8 += rr * load8(inside + x)
+                                                    so8 += rr * load8(outside + x)
+                                                }
+                                                let res = rr - ib
+                                                let yn = y + mu8 * res
+                                                store8(yn, yo + x)
+                                                r28 += res * res
+                                                store8(load8(g + x) + (res + yn * next8), g + x)
+                                                x &+= 8
+                                            }
+                                            var srx = sr8.sum(), six = si8.sum(), sox = so8.sum(), r2x = r28.sum()
+                                            while x < end {
+                                                let ib = bf * s[x] + d[x]
+                                                let y = yo[x]
+                                                let v = imo[x] - ib + y * invMu
+                                                let ir = shrink(v, wo[x] * invMu)
+                                                ro[x] = ir
+                                                let rr = imo[x] - ir
+                                                srx += rr
+                                                if dark { six += rr * inside[x]; sox += rr * outside[x] }
+                                                let res = rr - ib
+                                                let yn = y + muF * res
+                                                yo[x] = yn
+                                                r2x += res * res
+                                                g[x] += res + yn * invNext
+                                                x += 1
+                                            }
+                                            sr += Double(srx); si += Double(six); so += Double(sox)
+                                            total += Double(r2x)
+                                        }
+                                        out.value[f * 3] = sr
+                                        out.value[f * 3 + 1] = si
+                                        out.value[f * 3 + 2] = so
+                                    }
+                                    c2.value[c] = total
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        sumChunkGradients(chunks, dividedBy: 1)
+        _ = (im, wp, yp, rp)
+        return (sums, chunkR2.reduce(0, +))
     }
 
     /// The dark-field update of the approximate mode (MATLAB BaSiC's recipe as BaSiCPy 1.2.0 writes it).
     /// When no image has B_n < 1 (all baselines equal) the dark-field is left unchanged (BaSiCPy divides by 0).
-    private func approximateDarkfield(_ st: inout BaSiCState, meanR: Double, meanS: Double, countIn: Double,
-                                      countOut: Double, mu: Double) throws {
+    private func approximateDarkfield(_ st: inout BaSiCState, frameSums sums: [Double], meanR: Double,
+                                      meanS: Double, countIn: Double, countOut: Double, mu: Double) throws {
         let t = frames, n = pixels
-        let sumIn = frameSums(slot: 1), sumOut = frameSums(slot: 2)
+        let sumIn = (0..<t).map { sums[$0 * 3 + 1] }, sumOut = (0..<t).map { sums[$0 * 3 + 2] }
         let valid = st.baseline.map { $0 < 1 }
         let validCount = valid.filter { $0 }.count
         guard validCount > 0 else { return }

@@ -1,9 +1,10 @@
 import ScopeKitCore
 
 extension BaSiCSolver {
-    /// Frame chunks of ``fusedLadmapPass(_:mu:nextMu:sF:dF:flatSq:flatDark:)``: boundaries depend only on T,
-    /// so results do not depend on the thread count.
-    var frameChunkCount: Int { Swift.min(frames, 16) }
+    /// Frame chunks of ``fusedLadmapPass(_:mu:nextMu:sF:dF:flatSq:flatDark:)`` and ``approximatePass``:
+    /// boundaries depend only on T and P, so results do not depend on the thread count. Up to 16 chunks, fewer
+    /// for large working images so that the per-chunk gradients stay within 64 MiB.
+    var frameChunkCount: Int { Swift.min(frames, 16, Swift.max(2, (1 << 24) / Swift.max(pixels, 1))) }
 
     /// Whether the LADMAP step runs as one pass per frame (flat-field only, working frames that fit in L2).
     var usesFusedLadmap: Bool { frameFusion && !parameters.getDarkfield && pixels <= 32_768 }
@@ -18,7 +19,8 @@ extension BaSiCSolver {
     /// chunks are combined in order.
     ///
     /// - Returns: ‖ΔI_R‖², ‖ΔB‖² and ‖res‖/‖Im‖. Updates `st.baseline`, `st.flat` (× mean B̃) and the gradient.
-    /// - Complexity: O(T·P), one read of Im, W, Y, I_R and one write of Y, I_R from memory.
+    /// - Complexity: O(T·P), one read of Im, W (skipped while ``uniformWeights``), Y, I_R and one write of Y, I_R
+    ///   from memory.
     func fusedLadmapPass(_ st: inout BaSiCState, mu: Double, nextMu: Double, sF: [Float], dF: [Float],
                          flatSq: Double, flatDark: Double) -> (dIR2: Double, dB2: Double, score: Double) {
         let t = frames, n = pixels
@@ -37,6 +39,7 @@ extension BaSiCSolver {
         let yp = UncheckedSendable(multiplier.pointer)
         let rp = UncheckedSendable(residual.pointer)
         let group = PixelBlocks.size
+        let uniform = uniformWeights
         newB.withUnsafeMutableBufferPointer { nb in
             scalars.withUnsafeMutableBufferPointer { sc in
                 sF.withUnsafeBufferPointer { sb in
@@ -61,16 +64,17 @@ extension BaSiCSolver {
                                 while x < n {
                                     let end = Swift.min(n, x + group)
                                     var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
-                                    while x + 8 <= end {
+                                    while x &+ 8 <= end {
                                         let y = load8(yo + x)
                                         let sv = load8(s + x)
                                         let v = load8(imo + x) - bf8 * sv - load8(d + x) + y * inv8
-                                        let ir = shrink8(v, load8(wo + x) * th8)
+                                        // Uniform weights (the first round without fitting weights) are not read.
+                                        let ir = shrink8(v, uniform ? th8 : load8(wo + x) * th8)
                                         let dd = ir - load8(ro + x)
                                         d28 += dd * dd
                                         store8(ir, ro + x)
                                         fs8 += sv * (v - ir)
-                                        x += 8
+                                        x &+= 8
                                     }
                                     var fsx = fs8.sum(), d2x = d28.sum()
                                     while x < end {
@@ -96,13 +100,13 @@ extension BaSiCSolver {
                                 while x < n {
                                     let end = Swift.min(n, x + group)
                                     var r28 = SIMD8<Float>()
-                                    while x + 8 <= end {
+                                    while x &+ 8 <= end {
                                         let res = load8(imo + x) - load8(ro + x) - (bt8 * load8(s + x) + load8(d + x))
                                         let yn = load8(yo + x) + mu8 * res
                                         store8(yn, yo + x)
                                         r28 += res * res
                                         store8(load8(g + x) + bt8 * (res + yn * next8), g + x)
-                                        x += 8
+                                        x &+= 8
                                     }
                                     var r2x = r28.sum()
                                     while x < end {
@@ -135,7 +139,15 @@ extension BaSiCSolver {
         for f in 0..<t { let d = newB[f] - st.baseline[f]; dB2 += d * d }
         st.baseline = newB
         // The next flat-field gradient: Σ over chunks in order, divided by mean B̃.
-        let blocks = self.blocks
+        sumChunkGradients(chunks, dividedBy: m)
+        _ = (im, wp, yp, rp)
+        return (dIR2, dB2, r2.squareRoot() / imageNorm)
+    }
+
+    /// pixelSum = (Σ over frame chunks, in chunk order, of the chunk gradients) / `m`, summed in double.
+    func sumChunkGradients(_ chunks: Int, dividedBy m: Double) {
+        let n = pixels, blocks = self.blocks
+        let partials = UncheckedSendable(chunkGradients!.pointer)
         pixelSum.withUnsafeMutableBufferPointer { gp in
             let gs = UncheckedSendable(gp.baseAddress!)
             blocks.run { b in
@@ -146,7 +158,5 @@ extension BaSiCSolver {
                 }
             }
         }
-        _ = (im, wp, yp, rp)
-        return (dIR2, dB2, r2.squareRoot() / imageNorm)
     }
 }

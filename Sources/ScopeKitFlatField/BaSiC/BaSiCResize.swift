@@ -67,6 +67,16 @@ struct ResampleAxis: Sendable {
         return axis
     }
 
+    /// Whether every input sample enters some output (with a weight, possibly 0), so a NaN or ∞ anywhere in
+    /// the input reaches the output (0 · ∞ and 0 · NaN are NaN).
+    var coversInput: Bool {
+        var covered = [Bool](repeating: false, count: inputCount)
+        for j in 0..<outputCount where lengths[j] > 0 {
+            for i in starts[j]..<(starts[j] + lengths[j]) { covered[i] = true }
+        }
+        return !covered.contains(false)
+    }
+
     /// Resamples `lines` lines of `inputCount` samples with element stride `stride` between samples and
     /// `lineStride` between lines (both in elements), into outputs with the given strides.
     func apply(_ src: UnsafePointer<Float>, stride: Int, lineStride: Int, lines: Range<Int>,
@@ -126,6 +136,10 @@ struct Resampler2D: Sendable {
     }
 
     var inputCount: Int { rows.inputCount * columns.inputCount }
+    /// Whether a NaN or ∞ anywhere in the input shows in the output (both axes ``ResampleAxis/coversInput``),
+    /// so checking the small output replaces a pass over the large input. (Finite values that overflow to ∞
+    /// in the weighted sums are then reported too.)
+    var propagatesNonFinite: Bool { rows.coversInput && columns.coversInput }
     var outputCount: Int { rows.outputCount * columns.outputCount }
     /// Floats of scratch ``apply(_:into:scratch:)`` needs: rowsOut × colsIn.
     var scratchCount: Int { rows.outputCount * columns.inputCount }

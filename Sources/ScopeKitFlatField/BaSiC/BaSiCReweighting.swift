@@ -15,6 +15,7 @@ extension BaSiCSolver {
     func updateWeights(rule: WeightRule, flat: [Double], dark: [Double], baseline: [Double],
                        fitWeights: FloatBuffer?) {
         let t = frames, n = pixels
+        uniformWeights = false
         let eps = Float(parameters.epsilon)
         let sF = flat.map { Float($0) }, dF = dark.map { Float($0) }
         let meanS = flat.reduce(0, +) / Double(n), meanD = dark.reduce(0, +) / Double(n)

@@ -46,6 +46,9 @@ final class BaSiCSolver {
     var resumeBuffers: ([Float], [Float])? = nil
     /// Whether LADMAP may use the one-sweep step (``usesFusedLadmap``); tests switch it off to compare.
     var frameFusion = true
+    /// Whether every weight is 1 (set by the fit before the first round when there are no fitting weights,
+    /// cleared by ``updateWeights(rule:flat:dark:baseline:fitWeights:)``): the sweeps then skip reading W.
+    var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
 

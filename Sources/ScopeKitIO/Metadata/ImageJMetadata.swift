@@ -3,7 +3,8 @@ import ScopeKitCore
 /// The metadata ImageJ keeps in a TIFF's first ImageDescription: `key=value` lines starting with `ImageJ=`.
 ///
 /// ImageJ orders a hyperstack's planes `czt` (channel fastest), so a file with `frames=2`, `slices=501`,
-/// `channels=3` holds 3006 pages that form a `[T, Z, C, Y, X]` array. ``layout(planeShape:pageCount:)``
+/// `channels=3` holds 3006 pages that form a `[T, Z, C, Y, X]` array; other writers set `order=` (e.g. `zct`:
+/// `[T, C, Z, Y, X]`, see ``planeOrder``). ``layout(planeShape:pageCount:)``
 /// turns the counts into ScopeKit's shape and axes the way tifffile does (size-1 axes dropped, `Y` and `X`
 /// kept). ``description()`` writes the text tifffile's ImageJ writer writes.
 ///

@@ -88,6 +88,26 @@ struct ImageJMetadataTests {
         #expect(bare.layout(planeShape: [4, 5, 3], pageCount: 1) == ([4, 5, 3], "YXS"))
     }
 
+    @Test("order= sets the axis order of the pages (tifffile's _series_imagej table)")
+    func planeOrders() throws {
+        // frames 2, slices 3, channels 4: the leading axes are the order reversed.
+        let want = ["czt": ([2, 3, 4], "TZC"), "ctz": ([3, 2, 4], "ZTC"), "zct": ([2, 4, 3], "TCZ"),
+                    "ztc": ([4, 2, 3], "CTZ"), "tcz": ([3, 4, 2], "ZCT"), "tzc": ([4, 3, 2], "CZT"),
+                    "xyz": ([2, 3, 4], "TZC")]
+        for (order, (shape, axes)) in want {
+            let ij = try #require(ImageJMetadata.parse(
+                "ImageJ=1.11a\nimages=24\nchannels=4\nslices=3\nframes=2\nhyperstack=true\norder=\(order)\n"))
+            #expect(ij.layout(planeShape: [5, 6], pageCount: 24) == (shape + [5, 6], axes + "YX"), "\(order)")
+            let pages = try #require(ij.pageAxes(samples: 1, separateSamples: false, pageCount: 24))
+            #expect(pages.images == 24 && pages.axes.map(\.size) == shape)
+        }
+        // Separate samples standing for the channels drop C when it is the fastest axis, else no layout.
+        let rgb = try #require(ImageJMetadata.parse("ImageJ=1.11a\nimages=2\nchannels=3\nslices=2\norder=zct\n"))
+        #expect(rgb.pageAxes(samples: 3, separateSamples: true, pageCount: 2) == nil)
+        let czt = try #require(ImageJMetadata.parse("ImageJ=1.11a\nimages=2\nchannels=3\nslices=2\n"))
+        #expect(czt.pageAxes(samples: 3, separateSamples: true, pageCount: 2)?.axes.map(\.letter) == ["T", "Z"])
+    }
+
     @Test("non-ImageJ text gives nil; odd lines are kept or skipped, never crash")
     func parsing() throws {
         #expect(ImageJMetadata.parse("") == nil)
@@ -185,6 +205,42 @@ struct OMEMetadataTests {
         #expect(ome.timeIncrement == .init(1.5, "s"))
         #expect(ome.shape == want["shape"] as! [Int] && ome.axes == want["axes"] as? String)
         #expect(ome.sizeX == 64 && ome.sizeY == 48 && ome.sizeZ == 5 && ome.sizeC == 2 && ome.sizeT == 3)
+    }
+
+    @Test("TiffData elements map planes to IFDs (OME schema defaults; UUIDs of this and other files)")
+    func tiffDataMaps() throws {
+        func ome(_ tiffData: String, order: String = "XYZCT", z: Int = 3, c: Int = 2, t: Int = 1,
+                 uuid: String = "") throws -> OMEMetadata {
+            let root = uuid.isEmpty ? "<OME>" : "<OME UUID=\"\(uuid)\">"
+            return try #require(try OMEMetadata.parse(root + "<Image><Pixels DimensionOrder=\"\(order)\" Type=\"uint8\" "
+                + "SizeX=\"2\" SizeY=\"2\" SizeZ=\"\(z)\" SizeC=\"\(c)\" SizeT=\"\(t)\">\(tiffData)</Pixels></Image></OME>"))
+        }
+        // No TiffData: plane k is IFD k. A bare TiffData maps every IFD from plane 0.
+        #expect(try ome("").planeIFDs(pageCount: 6) == [0, 1, 2, 3, 4, 5])
+        #expect(try ome("<TiffData/>").planeIFDs(pageCount: 4) == [0, 1, 2, 3, nil, nil])
+        // IFD without PlaneCount is one plane; FirstZ/FirstC index the plane in DimensionOrder (Z fastest).
+        let single = try ome("<TiffData IFD=\"4\" FirstZ=\"1\" FirstC=\"1\"/><TiffData IFD=\"0\" PlaneCount=\"2\"/>")
+        #expect(single.tiffData[0] == OMEMetadata.TiffData(ifd: 4, firstZ: 1, firstC: 1))
+        #expect(try single.planeIFDs(pageCount: 6) == [0, 1, nil, nil, 4, nil])
+        // Runs stop at the end of the file; out-of-range first planes are ignored; extra planes dropped.
+        #expect(try ome("<TiffData IFD=\"3\" PlaneCount=\"5\"/><TiffData FirstZ=\"7\" IFD=\"0\"/>")
+            .planeIFDs(pageCount: 5) == [3, 4, nil, nil, nil, nil])
+        #expect(try ome("<TiffData IFD=\"0\" PlaneCount=\"9\"/>").planeIFDs(pageCount: 9) == Array(0..<6))
+        // A UUID naming this file (by name or by the document UUID) is fine; another file is an error.
+        let named = try ome("<TiffData IFD=\"1\" PlaneCount=\"6\"><UUID FileName=\"A.ome.tif\">urn:uuid:x</UUID></TiffData>")
+        #expect(named.tiffData[0].uuid == "urn:uuid:x" && named.tiffData[0].fileName == "A.ome.tif")
+        #expect(try named.planeIFDs(pageCount: 7, fileName: "a.OME.tif") == Array(1...6))
+        let byUUID = try ome("<TiffData><UUID FileName=\"old.ome.tif\">urn:uuid:x</UUID></TiffData>", uuid: "urn:uuid:x")
+        #expect(try byUUID.planeIFDs(pageCount: 6, fileName: "renamed.ome.tif") == Array(0..<6))
+        let other = expectBadInput("multi-file") {
+            _ = try named.planeIFDs(pageCount: 7, fileName: "B.ome.tif")
+        }
+        #expect(other?.contains("multi-file OME-TIFF") == true && other?.contains("A.ome.tif") == true)
+        // The Bio-Formats fixture's first image maps 30 planes from IFD 0.
+        let bf = try #require(try OMEMetadata.parse(MetadataFixtures.text("ome_bioformats_style.xml")))
+        #expect(bf.uuid == "urn:uuid:00000000-0000-0000-0000-000000000001")
+        #expect(bf.tiffData == [OMEMetadata.TiffData(ifd: 0, planeCount: 30)])
+        #expect(try bf.planeIFDs(pageCount: 31) == Array(0..<30))
     }
 
     @Test("non-OME text gives nil; broken OME throws badInput")

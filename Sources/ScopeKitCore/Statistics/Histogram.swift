@@ -82,11 +82,11 @@ func _linspaceEdges<E: BinaryFloatingPoint>(_ first: E, _ last: E, bins: Int) ->
 }
 
 /// The edges numpy uses: `linspace` of the range in float64, rounded to `E` (numpy's Python-float range),
-/// or of the data extrema in `E` itself (±0.5 when equal, [0, 1] when no value is used).
+/// or of the data extrema `extrema` (the used values' minimum and maximum, `nil` when no value is used) in `E`
+/// itself (±0.5 when equal, [0, 1] when no value is used).
 @inlinable
-func _histogramEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
-    _ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?, bins: Int, range: ClosedRange<Double>?, edgeType: E.Type
-) throws -> [E] {
+func _histogramEdges<E: BinaryFloatingPoint>(extrema: (min: Double, max: Double)?, bins: Int,
+                                             range: ClosedRange<Double>?, edgeType: E.Type) throws -> [E] {
     if let range {
         guard range.lowerBound.isFinite && range.upperBound.isFinite else {
             throw ScopeKitError.usage("histogram range \(range) is not finite")
@@ -99,9 +99,9 @@ func _histogramEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
         return _linspaceEdges(first, last, bins: bins).map { E($0) }
     }
     var first: E, last: E
-    if let (lo, hi) = _extrema(p, m) {
-        first = E(lo.doubleValue)
-        last = E(hi.doubleValue)
+    if let (lo, hi) = extrema {
+        first = E(lo)
+        last = E(hi)
         guard first.isFinite && last.isFinite else {
             throw ScopeKitError.badInput("histogram range from the data [\(first), \(last)] is not finite")
         }
@@ -114,6 +114,15 @@ func _histogramEdges<T: RealArrayElement, E: BinaryFloatingPoint>(
         last += 0.5
     }
     return _linspaceEdges(first, last, bins: bins)
+}
+
+/// Throws when `edges` are not strictly increasing (too many bins for a narrow range).
+@inlinable
+func _checkEdges<E: BinaryFloatingPoint>(_ edges: [E]) throws {
+    let bins = edges.count - 1
+    for i in 0..<bins where !(edges[i] < edges[i + 1]) {
+        throw ScopeKitError.usage("too many bins (\(bins)) for the range [\(edges[0]), \(edges[bins])]")
+    }
 }
 
 /// The bin of `x` among `edges` (numpy's rule), or `nil` when `x` is outside or NaN.
@@ -130,65 +139,147 @@ func _binIndex<E: BinaryFloatingPoint>(_ x: E, _ edges: UnsafePointer<E>, bins: 
 }
 
 /// The edges and counts of a histogram of the used, non-NaN elements, with edges of type `E`.
+///
+/// 8- and 16-bit integers are counted once per value (one pass, no extrema pass) and the value counts are
+/// then binned; other types take the extrema (`extrema`, when the caller has them, else one pass) and then
+/// bin every element in one pass.
 @inlinable
 func _histogramCounts<T: RealArrayElement, E: BinaryFloatingPoint>(
     _ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?, bins: Int, range: ClosedRange<Double>?,
-    edgeType: E.Type
+    edgeType: E.Type, extrema known: (min: T, max: T)?? = nil
 ) throws -> (edges: [E], counts: [Int]) {
-    let edges = try _histogramEdges(p, m, bins: bins, range: range, edgeType: E.self)
-    let first = edges[0], last = edges[bins]
-    for i in 0..<bins where !(edges[i] < edges[i + 1]) {
-        throw ScopeKitError.usage("too many bins (\(bins)) for the range [\(first), \(last)]")
-    }
-    let f = Double(first), scale = Double(bins) / (Double(last) - Double(first))
-    let counts: [Int] = edges.withUnsafeBufferPointer { e in
-        let ep = e.baseAddress!
-        let bits = T.dtype.byteCount
-        if T.dtype.isInteger && bits <= 2 {
-            // Lookup table over every representable value; slot `bins` collects the values not counted.
-            let lo = T.dtype._int64Range!.lo
-            let size = 1 << (8 * bits)
-            var lut = [Int32](repeating: Int32(bins), count: size)
-            for k in 0..<size {
-                if let b = _binIndex(E(Double(Int64(k) + lo)), ep, bins: bins, first: f, scale: scale) {
-                    lut[k] = Int32(b)
-                }
-            }
-            return lut.withUnsafeBufferPointer { l in
-                _countBins(p.count, bins: bins + 1) { i in
-                    let v = p[i]
-                    let k = Int(truncatingIfNeeded: _int64Value(v) - lo)
-                    return (m?[i] ?? true) ? Int(l[k]) : bins
+    if T.dtype.isInteger && T.dtype.byteCount <= 2 {
+        let (values, lo) = _valueCounts(p, m)
+        var extrema: (min: Double, max: Double)?
+        if let a = values.firstIndex(where: { $0 != 0 }), let b = values.lastIndex(where: { $0 != 0 }) {
+            extrema = (Double(Int64(a) + lo), Double(Int64(b) + lo))
+        }
+        let edges = try _histogramEdges(extrema: extrema, bins: bins, range: range, edgeType: E.self)
+        try _checkEdges(edges)
+        let f = Double(edges[0]), scale = Double(bins) / (Double(edges[bins]) - Double(edges[0]))
+        var counts = [Int](repeating: 0, count: bins)
+        edges.withUnsafeBufferPointer { e in
+            for k in values.indices where values[k] != 0 {
+                if let b = _binIndex(E(Double(Int64(k) + lo)), e.baseAddress!, bins: bins, first: f, scale: scale) {
+                    counts[b] += values[k]
                 }
             }
         }
-        return _countBins(p.count, bins: bins + 1) { i in
-            let v = p[i]
-            guard m?[i] ?? true else { return bins }
-            let x: E = E.self == Float.self ? E(_floatValue(v)) : E(v.doubleValue)
-            return _binIndex(x, ep, bins: bins, first: f, scale: scale) ?? bins
+        return (edges, counts)
+    }
+    var extrema: (min: Double, max: Double)?
+    if range == nil, let (lo, hi) = known ?? _extrema(p, m) { extrema = (lo.doubleValue, hi.doubleValue) }
+    let edges = try _histogramEdges(extrema: extrema, bins: bins, range: range, edgeType: E.self)
+    try _checkEdges(edges)
+    let counts: [Int] = edges.withUnsafeBufferPointer { e in
+        let ep = e.baseAddress!
+        @inline(__always) func value(_ v: T) -> E { E.self == Float.self ? E(_floatValue(v)) : E(v.doubleValue) }
+        let guess = _BinGuess(ep, bins: bins)
+        if guess.isWithinOneBin {
+            // Branch-free: the guess is at most one bin off (checked on every edge), so one step each way
+            // lands on numpy's bin; values outside the edges (and NaN) go to the uncounted slot `bins`.
+            return _countChunks(p.count, slots: bins + 1) { r, c in
+                if let m {
+                    for i in r { c[m[i] ? guess.bin(value(p[i])) : bins] &+= 1 }
+                } else {
+                    for i in r { c[guess.bin(value(p[i]))] &+= 1 }
+                }
+            }
+        }
+        let f = Double(edges[0]), scale = Double(bins) / (Double(edges[bins]) - Double(edges[0]))
+        @inline(__always) func bin(_ v: T) -> Int { _binIndex(value(v), ep, bins: bins, first: f, scale: scale) ?? bins }
+        return _countChunks(p.count, slots: bins + 1) { r, c in
+            if let m {
+                for i in r { c[m[i] ? bin(p[i]) : bins] &+= 1 }
+            } else {
+                for i in r { c[bin(p[i])] &+= 1 }
+            }
         }
     }
     return (edges, Array(counts[0..<bins]))
 }
 
-/// Counts `bin(i)` over `0..<n` into `bins` slots, in parallel chunks with private counters.
+/// A first guess of a value's bin from the edges' linear spacing (computed in `Double`, as ``_binIndex``).
 ///
-/// Integer counts add exactly in any order, so the chunking may depend on the thread count.
-@inlinable
-func _countBins(_ n: Int, bins: Int, _ bin: (Int) -> Int) -> [Int] {
-    let chunks = Swift.max(1, Swift.min(Parallel.threadCount, n / (1 << 16)))
-    let partial = UnsafeMutablePointer<Int>.allocate(capacity: chunks * bins)
-    partial.initialize(repeating: 0, count: chunks * bins)
-    defer { partial.deallocate() }
-    Parallel.forEach(0..<chunks) { c in
-        let counts = partial + c * bins
-        let lo = n * c / chunks, hi = n * (c + 1) / chunks
-        for i in lo..<hi { counts[bin(i)] += 1 }
+/// The guess `⌊(x − e₀) · bins / (e_bins − e₀)⌋`, clamped to `0..<bins`, is monotonic in `x`; when it is
+/// within one bin of `k` at every edge `e_k` (``isWithinOneBin``), it is within one bin of the right bin for
+/// every value, and ``bin(_:)`` corrects it with one comparison each way.
+@usableFromInline
+struct _BinGuess<E: BinaryFloatingPoint> {
+    @usableFromInline let edges: UnsafePointer<E>
+    @usableFromInline let bins: Int
+    @usableFromInline let first: E, last: E
+    @usableFromInline let origin: Double, scale: Double, top: Double
+
+    @inlinable init(_ edges: UnsafePointer<E>, bins: Int) {
+        self.edges = edges
+        self.bins = bins
+        first = edges[0]
+        last = edges[bins]
+        origin = Double(first)
+        scale = Double(bins) / (Double(last) - Double(first))
+        top = Double(bins - 1)
     }
-    var total = [Int](repeating: 0, count: bins)
+
+    /// The clamped guess (NaN → 0).
+    @inlinable @inline(__always) func index(_ x: E) -> Int {
+        let g = (Double(x) - origin) * scale
+        return Int(g > 0 ? (g < top ? g : top) : 0)
+    }
+
+    /// True when the guess is within one bin at every edge.
+    @inlinable var isWithinOneBin: Bool {
+        guard scale.isFinite && scale > 0 else { return false }
+        for k in 0...bins where abs(index(edges[k]) - k) > 1 { return false }
+        return true
+    }
+
+    /// numpy's bin of `x` (last bin inclusive), or `bins` when `x` is outside the edges or NaN.
+    @inlinable @inline(__always) func bin(_ x: E) -> Int {
+        var i = index(x)
+        i -= x < edges[i] ? 1 : 0
+        i += x >= edges[i + 1] ? 1 : 0
+        i = i < bins - 1 ? i : bins - 1
+        return x >= first && x <= last ? i : bins
+    }
+}
+
+/// How often each value of an 8- or 16-bit integer type occurs among the used elements: `counts[k]` is the
+/// count of value `k + lo` (`lo` the type's minimum), one slot per representable value.
+@inlinable
+func _valueCounts<T: RealArrayElement>(_ p: UnsafeBufferPointer<T>, _ m: UnsafePointer<Bool>?)
+    -> (counts: [Int], lo: Int64) {
+    let lo = T.dtype._int64Range!.lo
+    let size = 1 << (8 * T.dtype.byteCount)
+    @inline(__always) func key(_ v: T) -> Int { Int(truncatingIfNeeded: _int64Value(v) &- lo) }
+    let counts = _countChunks(p.count, slots: size) { r, c in
+        if let m {
+            for i in r where m[i] { c[key(p[i])] &+= 1 }
+        } else {
+            for i in r { c[key(p[i])] &+= 1 }
+        }
+    }
+    return (counts, lo)
+}
+
+/// Counts over `0..<n` into `slots` counters: `body(range, counters)` adds the elements of `range` to
+/// `counters` (zeroed `UInt32`s, private to the call). Chunks run in parallel and are summed at the end.
+///
+/// Integer counts add exactly in any order, so the chunking may depend on the thread count; a chunk holds
+/// fewer than 2^31 elements, so its 32-bit counters cannot overflow.
+@inlinable
+func _countChunks(_ n: Int, slots: Int, _ body: (Range<Int>, UnsafeMutablePointer<UInt32>) -> Void) -> [Int] {
+    let chunks = Swift.max(Swift.max(1, Swift.min(Parallel.threadCount, n / (1 << 16))), (n >> 31) + 1)
+    let partial = UnsafeMutablePointer<UInt32>.allocate(capacity: chunks * slots)
+    partial.initialize(repeating: 0, count: chunks * slots)
+    defer { partial.deallocate() }
+    let shared = UncheckedSendable(partial)
+    Parallel.forEach(0..<chunks) { c in
+        body(n * c / chunks..<n * (c + 1) / chunks, shared.value + c * slots)
+    }
+    var total = [Int](repeating: 0, count: slots)
     for c in 0..<chunks {
-        for b in 0..<bins { total[b] += partial[c * bins + b] }
+        for b in 0..<slots { total[b] += Int(partial[c * slots + b]) }
     }
     return total
 }

@@ -76,6 +76,14 @@ extension NDArray where Element: RealArrayElement {
     func _thresholdHistogram(bins: Int, mask: Mask?)
         throws -> (counts: [Int], centers: [Double], floatCenters: [Float]?, single: Double?) {
         try _withElementsAndMask(mask) { p, m in
+            if Element.dtype.isInteger && Element.dtype.byteCount <= 2 {
+                // One counting pass over the data: every value's count, then the bins between the extrema.
+                let (values, base) = _valueCounts(p, m)
+                guard let a = values.firstIndex(where: { $0 != 0 }), let b = values.lastIndex(where: { $0 != 0 })
+                else { throw ScopeKitError.badInput("no valid (non-NaN, unmasked) value to threshold") }
+                if a == b { return ([], [], nil, Double(Int64(a) + base)) }
+                return (Array(values[a...b]), (a...b).map { Double(Int64($0) + base) }, nil, nil)
+            }
             guard let (lo, hi) = _extrema(p, m) else {
                 throw ScopeKitError.badInput("no valid (non-NaN, unmasked) value to threshold")
             }
@@ -86,17 +94,19 @@ extension NDArray where Element: RealArrayElement {
             if lo == hi { return ([], [], nil, dlo) }
             if Element.dtype.isInteger && dhi - dlo < Double(1 << 24) {
                 let ilo = _int64Value(lo), n = Int(_int64Value(hi) - ilo) + 1
-                let counts = _countBins(p.count, bins: n + 1) { i in
-                    (m?[i] ?? true) ? Int(_int64Value(p[i]) - ilo) : n
+                let counts = _countChunks(p.count, slots: n + 1) { r, c in
+                    for i in r { c[(m?[i] ?? true) ? Int(_int64Value(p[i]) - ilo) : n] &+= 1 }
                 }
                 return (Array(counts[0..<n]), (0..<n).map { Double(ilo + Int64($0)) }, nil, nil)
             }
             if Element.dtype == .float32 {
-                let (e, counts) = try _histogramCounts(p, m, bins: bins, range: nil, edgeType: Float.self)
+                let (e, counts) = try _histogramCounts(p, m, bins: bins, range: nil, edgeType: Float.self,
+                                                       extrema: (lo, hi))
                 let centers = (0..<bins).map { (e[$0] + e[$0 + 1]) / 2 }
                 return (counts, centers.map(Double.init), centers, nil)
             }
-            let (e, counts) = try _histogramCounts(p, m, bins: bins, range: nil, edgeType: Double.self)
+            let (e, counts) = try _histogramCounts(p, m, bins: bins, range: nil, edgeType: Double.self,
+                                                   extrema: (lo, hi))
             return (counts, (0..<bins).map { (e[$0] + e[$0 + 1]) / 2 }, nil, nil)
         }
     }

@@ -4,8 +4,7 @@ import ScopeKitCore
 /// Deflate strips, PNG image data and NPZ members. Encoder design: ``DeflateEncoder``.
 ///
 /// Levels 1–9 trade speed for size like zlib's (0 stores); at the default level 6 files are about the size of
-/// zlib's level 6 and are written faster than libdeflate's level 6 (BENCHMARKS.md). The output decodes with
-/// zlib, libdeflate and tifffile. Inputs of 2 GiB or more go through the system zlib.
+/// libdeflate's level 6 (BENCHMARKS.md). The output decodes with zlib, libdeflate and tifffile. Inputs of 2 GiB or more go through the system zlib.
 ///
 /// ```swift
 /// let packed = try Deflate.compress(bytes, level: 6)

@@ -3,7 +3,8 @@ import ScopeKitCore
 /// The metadata ImageJ keeps in a TIFF's first ImageDescription: `key=value` lines starting with `ImageJ=`.
 ///
 /// ImageJ orders a hyperstack's planes `czt` (channel fastest), so a file with `frames=2`, `slices=501`,
-/// `channels=3` holds 3006 pages that form a `[T, Z, C, Y, X]` array. ``layout(planeShape:pageCount:)``
+/// `channels=3` holds 3006 pages that form a `[T, Z, C, Y, X]` array; other writers set `order=` (e.g. `zct`:
+/// `[T, C, Z, Y, X]`, see ``planeOrder``). ``layout(planeShape:pageCount:)``
 /// turns the counts into ScopeKit's shape and axes the way tifffile does (size-1 axes dropped, `Y` and `X`
 /// kept). ``description()`` writes the text tifffile's ImageJ writer writes.
 ///
@@ -97,6 +98,57 @@ public struct ImageJMetadata: Sendable, Equatable {
 
     // MARK: Shape
 
+    /// The order of the planes, fastest first, from the `order=` line (`czt`, ImageJ's own and the default;
+    /// other writers use `zct`, `ztc`, `ctz`, `tcz`, `tzc`). An unknown order reads as `czt`.
+    public var planeOrder: String {
+        let order = (other["order"] ?? "czt").lowercased()
+        return ["czt", "ctz", "zct", "ztc", "tcz", "tzc"].contains(order) ? order : "czt"
+    }
+
+    /// The axes that index a stack's pages, slowest first (letters `T`, `Z`, `C`, with a leading `I` for
+    /// pages beyond `T·Z·C`), and the number of images (pages) they cover.
+    ///
+    /// Page `k` is the C-order index `k` over these sizes: ``planeOrder`` reversed (`czt` → `TZC`,
+    /// `zct` → `TCZ`). Size-1 axes are kept (drop them for a squeezed shape).
+    ///
+    /// ```swift
+    /// ij.pageAxes(samples: 1, separateSamples: false, pageCount: 24)   // ([("T", 2), ("C", 3), ("Z", 4)], 24) for order=zct
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - samples: samples per pixel of a page (3 for RGB).
+    ///   - separateSamples: the samples are stored as separate planes of one page (planar configuration 2):
+    ///     when they are as many as the channels, they are the channels (Bio-Formats) and `C` is left out.
+    ///   - pageCount: the pages available (used when `images` is missing or 1).
+    /// - Returns: `nil` when a count is below 1, or separate samples stand for channels that are not the
+    ///   fastest axis.
+    /// - Complexity: O(1). Follows tifffile 2026.3 `_series_imagej`.
+    public func pageAxes(samples: Int, separateSamples: Bool, pageCount: Int)
+        -> (axes: [(letter: Character, size: Int)], images: Int)? {
+        let frames = self.frames ?? 1, slices = self.slices ?? 1
+        var channels = self.channels ?? 1
+        var images = self.images ?? 1
+        guard images >= 1, frames >= 1, slices >= 1, channels >= 1 else { return nil }
+        let samplesAsChannels = separateSamples && samples > 1 && samples == channels
+        if channels == 1 || samplesAsChannels {
+            images = frames * slices
+        } else if images == frames * slices && !separateSamples && samples == channels {
+            channels = 1  // RGB samples declared as channels
+        } else {
+            images = frames * slices * channels
+        }
+        if images == 1 && pageCount > 1 { images = pageCount }
+        let size: [Character: Int] = ["T": frames, "Z": slices, "C": channels]
+        var axes = planeOrder.uppercased().reversed().map { (letter: $0, size: size[$0]!) }
+        if samplesAsChannels {
+            guard axes.last?.letter == "C" else { return nil }
+            axes.removeLast()
+        }
+        let declared = axes.reduce(1) { $0 * $1.size }
+        if images / declared > 1 { axes.insert((letter: "I", size: images / declared), at: 0) }
+        return (axes, images)
+    }
+
     /// The array shape and axes (letters from `TZCYXSI`) of an ImageJ file, size-1 axes dropped except `Y`, `X`.
     ///
     /// - Parameters:
@@ -104,43 +156,20 @@ public struct ImageJMetadata: Sendable, Equatable {
     ///   - pageCount: the number of pages in the file (used when `images` is missing or 1, as ImageJ writes
     ///     for a plain stack saved without counts).
     /// - Returns: e.g. `([2, 501, 3, 11, 13], "TZCYX")`; leftover pages beyond `T·Z·C` become a leading `I`.
+    ///   The leading axes follow ``planeOrder`` (`order=zct` → `TCZYX`).
     ///
-    /// Follows tifffile's `_series_imagej` for the default `czt` order, including Bio-Formats' habit of
-    /// declaring RGB samples as channels.
+    /// Follows tifffile's `_series_imagej` (see ``pageAxes(samples:separateSamples:pageCount:)``), including
+    /// Bio-Formats' habit of declaring RGB samples as channels.
     public func layout(planeShape: [Int], pageCount: Int) -> (shape: [Int], axes: String) {
-        let frames = Swift.max(self.frames ?? 1, 1)
-        let slices = Swift.max(self.slices ?? 1, 1)
-        var channels = Swift.max(self.channels ?? 1, 1)
-        var images = Swift.max(self.images ?? 1, 1)
         let samples = planeShape.count >= 3 ? planeShape[2] : 1
-        if channels == 1 || (samples > 1 && samples == channels) {
-            images = frames * slices
-            if samples > 1 && samples == channels { channels = 1 }
-        } else if images == frames * slices && samples == channels {
-            channels = 1
-        } else {
-            images = frames * slices * channels
-        }
-        if images == 1 && pageCount > 1 { images = pageCount }
-        var shape = [frames, slices, channels]
-        var axes: [Character] = ["T", "Z", "C"]
-        let remain = images / Swift.max(frames * slices * channels, 1)
-        if remain > 1 {
-            shape.insert(remain, at: 0)
-            axes.insert("I", at: 0)
-        }
-        shape += planeShape.prefix(2)
-        axes += ["Y", "X"]
+        let leading = pageAxes(samples: samples, separateSamples: false, pageCount: pageCount)?.axes ?? []
+        var shape = leading.map(\.size) + planeShape.prefix(2)
+        var axes = String(leading.map(\.letter)) + "YX"
         if samples > 1 {
             shape.append(samples)
             axes.append("S")
         }
-        var keptShape: [Int] = [], keptAxes = ""
-        for (n, a) in zip(shape, axes) where n > 1 || a == "Y" || a == "X" {
-            keptShape.append(n)
-            keptAxes.append(a)
-        }
-        return (keptShape, keptAxes)
+        return squeezedLayout(shape, axes)
     }
 
     /// The shape from ``layout(planeShape:pageCount:)``.

@@ -53,6 +53,18 @@ struct MetadataXMLScanner {
         }
     }
 
+    /// The character data from the current position to the next tag (call right after a start tag), with
+    /// entities decoded and surrounding white space removed; the position stays at that tag.
+    mutating func text() -> String {
+        let end = find(0x3C, from: position) ?? bytes.count
+        var lo = position, hi = end
+        let space: [UInt8] = [0x20, 0x09, 0x0A, 0x0D]
+        while lo < hi && space.contains(bytes[lo]) { lo += 1 }
+        while hi > lo && space.contains(bytes[hi - 1]) { hi -= 1 }
+        position = end
+        return Self.decodeEntities(String(decoding: bytes[lo..<hi], as: UTF8.self))
+    }
+
     private mutating func startTag() throws -> Event {
         let name = readName()
         guard !name.isEmpty else { throw error("tag without a name") }

@@ -60,6 +60,44 @@ public struct OMEMetadata: Sendable, Equatable {
     public var timeIncrement: Quantity?
     /// One entry per `Channel` element (`nil` for a channel without a name).
     public var channelNames: [String?]
+    /// The document's `UUID` attribute (`urn:uuid:…`), if any.
+    public var uuid: String?
+    /// The first image's `TiffData` elements, in document order (empty when the XML has none).
+    public var tiffData: [TiffData] = []
+
+    /// One `TiffData` element: a run of planes (in ``dimensionOrder``) stored in consecutive IFDs.
+    ///
+    /// Missing attributes keep their schema defaults: `IFD` 0, `FirstZ`/`FirstC`/`FirstT` 0, `PlaneCount` 1
+    /// when `IFD` is given, else every IFD of the file.
+    public struct TiffData: Sendable, Equatable {
+        /// The first IFD (`IFD`), `nil` when the attribute is absent.
+        public var ifd: Int?
+        /// `PlaneCount` (or the older `NumPlanes`), `nil` when absent.
+        public var planeCount: Int?
+        /// The Z index of the first plane.
+        public var firstZ: Int
+        /// The C index of the first plane (in channels, not samples).
+        public var firstC: Int
+        /// The T index of the first plane.
+        public var firstT: Int
+        /// The text of a nested `UUID` element: the file holding the IFDs (another file of a multi-file set,
+        /// unless it is this document's ``OMEMetadata/uuid`` or ``fileName`` names this file).
+        public var uuid: String?
+        /// The `FileName` attribute of the nested `UUID` element.
+        public var fileName: String?
+
+        /// A run of `planeCount` planes from `ifd`, starting at plane (`firstZ`, `firstC`, `firstT`).
+        public init(ifd: Int? = nil, planeCount: Int? = nil, firstZ: Int = 0, firstC: Int = 0, firstT: Int = 0,
+                    uuid: String? = nil, fileName: String? = nil) {
+            self.ifd = ifd
+            self.planeCount = planeCount
+            self.firstZ = firstZ
+            self.firstC = firstC
+            self.firstT = firstT
+            self.uuid = uuid
+            self.fileName = fileName
+        }
+    }
 
     /// The element type of ``pixelType`` (`nil` for types ScopeKit lacks: `double-complex`, `bit` maps to bool).
     public var dtype: DType? {
@@ -78,32 +116,87 @@ public struct OMEMetadata: Sendable, Equatable {
         }
     }
 
+    /// The axes that index the TIFF pages of series 0 (letters `T`, `Z`, `C` and their sizes, slowest first:
+    /// the reversed ``dimensionOrder`` without `X` and `Y`, `C` counted in channels of
+    /// ``samplesPerPixel`` samples). Plane `k` of the series is the C-order index `k` over these sizes.
+    public var planeAxes: [(letter: Character, size: Int)] {
+        let samples = Swift.max(samplesPerPixel, 1)
+        return dimensionOrder.reversed().compactMap { letter -> (letter: Character, size: Int)? in
+            switch letter {
+            case "Z": (letter, sizeZ)
+            case "C": (letter, samples > 1 ? sizeC / samples : sizeC)
+            case "T": (letter, sizeT)
+            default: nil
+            }
+        }
+    }
+
     /// ScopeKit's shape and axes for series 0 (see the type's discussion).
     public var layout: (shape: [Int], axes: String) {
-        let samples = Swift.max(samplesPerPixel, 1)
-        var shape: [Int] = [], axes = ""
-        for letter in dimensionOrder.reversed() {
-            let n: Int
-            switch letter {
-            case "X": n = sizeX
-            case "Y": n = sizeY
-            case "Z": n = sizeZ
-            case "C": n = samples > 1 ? sizeC / samples : sizeC
-            default: n = sizeT
-            }
-            shape.append(n)
-            axes.append(letter)
-        }
-        if samples > 1 {
-            shape.append(samples)
+        var shape = planeAxes.map(\.size) + [sizeY, sizeX], axes = String(planeAxes.map(\.letter)) + "YX"
+        if samplesPerPixel > 1 {
+            shape.append(samplesPerPixel)
             axes.append("S")
         }
-        var keptShape: [Int] = [], keptAxes = ""
-        for (n, a) in zip(shape, axes) where n > 1 || a == "Y" || a == "X" {
-            keptShape.append(n)
-            keptAxes.append(a)
+        return squeezedLayout(shape, axes)
+    }
+
+    /// The IFD of this file that holds each plane of series 0 (plane order as in ``planeAxes``), `nil` for a
+    /// plane no `TiffData` maps (read as zeros, as tifffile does).
+    ///
+    /// Follows the OME schema as tifffile 2026.3 applies it: each `TiffData` maps `PlaneCount` planes from
+    /// plane (`FirstT`, `FirstZ`, `FirstC`) onwards to consecutive IFDs from `IFD`; without `IFD` and
+    /// `PlaneCount` it maps every IFD of the file; a `TiffData` whose first plane is outside the sizes is
+    /// ignored, IFDs past the end of the file stop its run. Planes beyond ``planeCount`` are dropped. A
+    /// document without `TiffData` maps plane `k` to IFD `k`.
+    ///
+    /// ```swift
+    /// let ifds = try ome.planeIFDs(pageCount: 6, fileName: "cells.ome.tif")   // [5, 4, 3, 2, 1, 0]
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - pageCount: the number of IFDs in the file.
+    ///   - fileName: the file's name, which `UUID` elements use to refer to it.
+    /// - Throws: ``ScopeKitError/badInput(_:file:)`` when a plane is stored in another file (multi-file
+    ///   OME-TIFF: only single-file OME-TIFF is read; open the planes' files one by one instead).
+    /// - Complexity: O(planes + TiffData elements).
+    public func planeIFDs(pageCount: Int, fileName: String? = nil) throws -> [Int?] {
+        let planes = planeCount
+        guard !tiffData.isEmpty else { return (0..<planes).map { $0 } }
+        let sizes = planeAxes
+        var ifds: [Int?] = []
+        for data in tiffData {
+            var index = 0
+            var inside = true
+            for (letter, size) in sizes {
+                let first = letter == "Z" ? data.firstZ : letter == "C" ? data.firstC : data.firstT
+                if first < 0 || first >= size { inside = false }
+                index = index * size + first
+            }
+            let start = data.ifd ?? 0
+            guard inside, start >= 0 else { continue }
+            if let other = data.uuid ?? data.fileName, !refersToThisFile(data, fileName: fileName) {
+                throw ScopeKitError.badInput("multi-file OME-TIFF: plane \(index) is stored in "
+                    + "\(data.fileName ?? other); only single-file OME-TIFF is read")
+            }
+            let count = data.planeCount ?? (data.ifd != nil ? 1 : 0)
+            let run = Swift.min(count > 0 ? count : pageCount, planes - index)
+            guard run > 0 else { continue }
+            if ifds.count < index + run { ifds += Array(repeating: nil, count: index + run - ifds.count) }
+            for k in 0..<run {
+                guard start + k < pageCount else { break }
+                ifds[index + k] = start + k
+            }
         }
-        return (keptShape, keptAxes)
+        if ifds.count < planes { ifds += Array(repeating: nil, count: planes - ifds.count) }
+        return Array(ifds.prefix(planes))
+    }
+
+    /// True when a `TiffData`'s `UUID` names this document (its UUID or this file's name).
+    private func refersToThisFile(_ data: TiffData, fileName: String?) -> Bool {
+        if let u = data.uuid, let uuid, u == uuid { return true }
+        if let f = data.fileName, let fileName, f.lowercased() == fileName.lowercased() { return true }
+        return false
     }
 
     /// The shape from ``layout``.
@@ -119,7 +212,7 @@ public struct OMEMetadata: Sendable, Equatable {
             && a.sizeT == b.sizeT && a.pixelType == b.pixelType && a.samplesPerPixel == b.samplesPerPixel
             && a.physicalSizeX == b.physicalSizeX && a.physicalSizeY == b.physicalSizeY
             && a.physicalSizeZ == b.physicalSizeZ && a.timeIncrement == b.timeIncrement
-            && a.channelNames == b.channelNames
+            && a.channelNames == b.channelNames && a.uuid == b.uuid && a.tiffData == b.tiffData
     }
 
     /// The axis calibrations of ``layout``'s axes: physical sizes for `X`, `Y`, `Z`, the time increment for
@@ -156,13 +249,22 @@ public struct OMEMetadata: Sendable, Equatable {
     public static func parse(_ xml: String) throws -> OMEMetadata? {
         var scanner = MetadataXMLScanner(xml)
         // The root element must be OME.
-        guard case .start(let root, _, _)? = try scanner.next(), root == "OME" else { return nil }
+        guard case .start(let root, let rootAttributes, _)? = try scanner.next(), root == "OME" else { return nil }
         var imageCount = 0
         var imageName: String?
         var pixels: [String: String]?
         var channels: [[String: String]] = []
+        var tiffData: [TiffData] = []
+        var inTiffData = false
         var inFirstPixels = false
         var pixelsDone = false
+        func count(_ attributes: [String: String], _ key: String) throws -> Int? {
+            guard let text = attributes[key] else { return nil }
+            guard let n = Int(text.filter { $0 != " " }), n >= 0, n <= maximumSize else {
+                throw ScopeKitError.badInput("OME TiffData \(key)=\"\(text)\" is not a count")
+            }
+            return n
+        }
         while let event = try scanner.next() {
             switch event {
             case .start(let name, let attributes, let selfClosing):
@@ -175,8 +277,20 @@ public struct OMEMetadata: Sendable, Equatable {
                     if selfClosing { pixelsDone = true }
                 } else if name == "Channel", inFirstPixels {
                     channels.append(attributes)
+                } else if name == "TiffData", inFirstPixels {
+                    tiffData.append(TiffData(
+                        ifd: try count(attributes, "IFD"),
+                        planeCount: try count(attributes, "PlaneCount") ?? count(attributes, "NumPlanes"),
+                        firstZ: try count(attributes, "FirstZ") ?? 0, firstC: try count(attributes, "FirstC") ?? 0,
+                        firstT: try count(attributes, "FirstT") ?? 0))
+                    inTiffData = !selfClosing
+                } else if name == "UUID", inTiffData, !tiffData.isEmpty {
+                    let text = selfClosing ? "" : scanner.text()
+                    tiffData[tiffData.count - 1].uuid = text.isEmpty ? nil : text
+                    tiffData[tiffData.count - 1].fileName = attributes["FileName"]
                 }
             case .end(let name):
+                if name == "TiffData" { inTiffData = false }
                 if name == "Pixels", inFirstPixels {
                     inFirstPixels = false
                     pixelsDone = true
@@ -215,7 +329,7 @@ public struct OMEMetadata: Sendable, Equatable {
             physicalSizeY: try quantity("PhysicalSizeY", defaultUnit: "µm"),
             physicalSizeZ: try quantity("PhysicalSizeZ", defaultUnit: "µm"),
             timeIncrement: try quantity("TimeIncrement", defaultUnit: "s"),
-            channelNames: channels.map { $0["Name"] })
+            channelNames: channels.map { $0["Name"] }, uuid: rootAttributes["UUID"], tiffData: tiffData)
     }
 
     // MARK: Writing
@@ -319,4 +433,14 @@ public struct OMEMetadata: Sendable, Equatable {
         }
         return ascii
     }
+}
+
+/// A layout without its size-1 axes, except `Y` and `X` (tifffile's squeezed series shape).
+func squeezedLayout(_ shape: [Int], _ axes: String) -> (shape: [Int], axes: String) {
+    var keptShape: [Int] = [], keptAxes = ""
+    for (n, a) in zip(shape, axes) where n > 1 || a == "Y" || a == "X" {
+        keptShape.append(n)
+        keptAxes.append(a)
+    }
+    return (keptShape, keptAxes)
 }

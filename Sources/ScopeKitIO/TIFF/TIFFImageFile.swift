@@ -12,6 +12,8 @@ final class TIFFImageFile: ImageFile, @unchecked Sendable {
     enum PlaneSource {
         /// One page per plane.
         case pages([TIFFPage])
+        /// One page per plane, `nil` for a plane no page holds (OME `TiffData` gaps; read as zeros).
+        case mapped([TIFFPage?])
         /// ImageJ "virtual" stacks (> 4 GB files): uncompressed planes stored back to back after page 0's data.
         case contiguous(page: TIFFPage, offset: Int, planeBytes: Int)
     }
@@ -31,7 +33,7 @@ final class TIFFImageFile: ImageFile, @unchecked Sendable {
         }
         let first = directories[0]
         let description = try first.string(TIFFTag.imageDescription, file: file)
-        var series = TIFFSeries.detect(pages: pages, description: description, file: file, layout: layout)
+        var series = try TIFFSeries.detect(pages: pages, description: description, file: file, layout: layout)
         // Every page of the series must be decodable, and together they must fit what the file can hold.
         for p in series.planePages { try p.validateForDecoding(file: file) }
         let planeBytes = TIFFPageDecoder.decodedByteCount(series.page0)
@@ -90,6 +92,12 @@ final class TIFFImageFile: ImageFile, @unchecked Sendable {
             switch source {
             case .pages(let pages):
                 try TIFFPageDecoder.decode(pages[index], file: file, layout: layout, into: raw, parallel: parallel)
+            case .mapped(let pages):
+                if let page = pages[index] {
+                    try TIFFPageDecoder.decode(page, file: file, layout: layout, into: raw, parallel: parallel)
+                } else {
+                    raw.initializeMemory(as: UInt8.self, repeating: 0)
+                }
             case .contiguous(let page, let offset, let planeBytes):
                 try file.read(at: offset + index * planeBytes, count: planeBytes, into: raw.baseAddress!,
                               what: "ImageJ image \(index)")

@@ -21,6 +21,7 @@ struct TIFFSeries {
     var planeCount: Int {
         switch source {
         case .pages(let p): p.count
+        case .mapped(let p): p.count
         case .contiguous: shape.reduce(1, *) / max(page0.shape.reduce(1, *), 1)
         }
     }
@@ -29,9 +30,13 @@ struct TIFFSeries {
     var planePages: [TIFFPage] {
         switch source {
         case .pages(let p): p
+        case .mapped(let p): p.compactMap { $0 }
         case .contiguous(let page, _, _): [page]
         }
     }
+
+    /// ScopeKit's axis name of a layout letter (`T` → `t`; `I`, tifffile's unnamed axis, → `""`).
+    static func axisName(_ letter: Character) -> String { letter == "I" ? "" : String(letter).lowercased() }
 
     /// The names of the page axes (`y x`, `y x s` or `s y x`).
     static func pageAxisNames(_ page: TIFFPage) -> [String] {
@@ -40,7 +45,7 @@ struct TIFFSeries {
     }
 
     static func detect(pages: [TIFFPage], description: String?, file: RandomAccessFile,
-                       layout: TIFFLayout) -> TIFFSeries {
+                       layout: TIFFLayout) throws -> TIFFSeries {
         let p0 = pages[0]
         // The leading run of pages that share page 0's shape and encoding.
         let key = p0.seriesKey
@@ -48,7 +53,7 @@ struct TIFFSeries {
         while prefix < pages.count && pages[prefix].seriesKey == key { prefix += 1 }
         if let d = description {
             if d.hasPrefix("{"), let s = shaped(d, pages: pages, prefix: prefix) { return s }
-            if d.contains("<OME"), let s = omeSeries(d, pages: pages, prefix: prefix) { return s }
+            if d.contains("<OME"), let s = try omeSeries(d, pages: pages, file: file) { return s }
             if d.hasPrefix("ImageJ="), let s = imageJSeries(d, pages: pages, prefix: prefix, file: file) { return s }
         }
         let matching = pages.filter { $0.seriesKey == key }
@@ -92,53 +97,45 @@ struct TIFFSeries {
         return s
     }
 
-    /// OME-TIFF: sizes and DimensionOrder of the first Pixels element; planes are the first IFDs in order.
-    static func omeSeries(_ d: String, pages: [TIFFPage], prefix: Int) -> TIFFSeries? {
-        guard let ome = try? OMEMetadata.parse(d) else { return nil }
-        let p0 = pages[0]
-        guard ome.sizeX == p0.width, ome.sizeY == p0.height else { return nil }
-        let samples = p0.samplesPerPixel
+    /// OME-TIFF: sizes and DimensionOrder of the first Pixels element; planes are the IFDs its `TiffData`
+    /// elements map (``OMEMetadata/planeIFDs(pageCount:fileName:)``), unmapped planes read as zeros.
+    ///
+    /// - Throws: when planes are stored in other files (multi-file OME-TIFF).
+    static func omeSeries(_ d: String, pages: [TIFFPage], file: RandomAccessFile) throws -> TIFFSeries? {
+        guard var ome = try? OMEMetadata.parse(d) else { return nil }
+        // The pages' samples per pixel count, also when the Channel elements do not say (SizeC counts samples).
+        let samples = pages[0].samplesPerPixel
         guard ome.sizeC % samples == 0 else { return nil }
-        let channels = ome.sizeC / samples
-        let order = Array(ome.dimensionOrder.uppercased())
-        guard order.count == 5, order[0] == "X", order[1] == "Y", Set(order) == Set("XYZCT") else { return nil }
-        var axes: [(String, Int)] = []
-        for letter in order.dropFirst(2).reversed() {
-            switch letter {
-            case "Z": axes.append(("z", ome.sizeZ))
-            case "C": axes.append(("c", channels))
-            default: axes.append(("t", ome.sizeT))
-            }
-        }
-        let planes = axes.reduce(1) { $0 * $1.1 }
-        guard planes >= 1, planes <= prefix else { return nil }
-        let kept = axes.filter { $0.1 > 1 }
-        var s = TIFFSeries(kind: "ome", shape: kept.map(\.1) + p0.shape, page0: p0,
-                           source: .pages(Array(pages.prefix(planes))),
-                           axisNames: kept.map(\.0) + pageAxisNames(p0))
+        ome.samplesPerPixel = samples
+        let ifds = try ome.planeIFDs(pageCount: pages.count,
+                                     fileName: URL(fileURLWithPath: file.path).lastPathComponent)
+        guard let first = ifds.lazy.compactMap({ $0 }).first else { return nil }
+        let p0 = pages[first]
+        guard ome.sizeX == p0.width, ome.sizeY == p0.height, p0.samplesPerPixel == samples else { return nil }
+        let planePages = ifds.map { $0.map { pages[$0] } }
+        guard planePages.allSatisfy({ $0 == nil || $0!.seriesKey == p0.seriesKey }) else { return nil }
+        let kept = ome.planeAxes.filter { $0.size > 1 }
+        let complete = planePages.allSatisfy { $0 != nil }
+        var s = TIFFSeries(kind: "ome", shape: kept.map(\.size) + p0.shape, page0: p0,
+                           source: complete ? .pages(planePages.map { $0! }) : .mapped(planePages),
+                           axisNames: kept.map { axisName($0.letter) } + pageAxisNames(p0))
         s.ome = ome
         s.metadata["ome.DimensionOrder"] = ome.dimensionOrder
         s.metadata["ome.Sizes"] = "X=\(ome.sizeX) Y=\(ome.sizeY) Z=\(ome.sizeZ) C=\(ome.sizeC) T=\(ome.sizeT)"
+        if !complete {
+            s.metadata["tiff.Warning"] = "OME TiffData maps no IFD to \(planePages.filter { $0 == nil }.count) "
+                + "of \(planePages.count) planes; they read as zeros"
+        }
         return s
     }
 
-    /// ImageJ hyperstack: `images`, `frames`, `slices`, `channels` in TZC order, size-1 axes dropped.
+    /// ImageJ hyperstack: `images`, `frames`, `slices`, `channels` in the order of `order=` (default `czt`,
+    /// channels fastest), size-1 axes dropped (``ImageJMetadata/pageAxes(samples:separateSamples:pageCount:)``).
     static func imageJSeries(_ d: String, pages: [TIFFPage], prefix: Int, file: RandomAccessFile) -> TIFFSeries? {
         guard let ij = ImageJMetadata.parse(d) else { return nil }
         let p0 = pages[0]
-        let frames = ij.frames ?? 1, slices = ij.slices ?? 1
-        var channels = ij.channels ?? 1
-        var images = ij.images ?? 1
-        guard images >= 1, frames >= 1, slices >= 1, channels >= 1 else { return nil }
-        let separateSamplesAsChannels = p0.planar == 2 && p0.samplesPerPixel > 1 && p0.samplesPerPixel == channels
-        if channels == 1 || separateSamplesAsChannels {
-            images = frames * slices
-        } else if images == frames * slices && p0.samplesPerPixel == channels && p0.planar == 1 {
-            channels = 1  // RGB samples declared as channels
-        } else {
-            images = frames * slices * channels
-        }
-        if images == 1 && pages.count > 1 { images = prefix }
+        guard let (axes, images) = ij.pageAxes(samples: p0.samplesPerPixel, separateSamples: p0.planar == 2,
+                                                pageCount: prefix) else { return nil }
         let (_, o) = images.multipliedReportingOverflow(by: TIFFPageDecoder.decodedByteCount(p0))
         guard !o else { return nil }
 
@@ -150,20 +147,16 @@ struct TIFFSeries {
         } else {
             return nil
         }
-        var axes: [(String, Int)] = [("t", frames), ("z", slices)]
-        if !separateSamplesAsChannels { axes.append(("c", channels)) }
-        let declared = axes.reduce(1) { $0 * $1.1 }
-        guard declared >= 1, images % declared == 0 else { return nil }
-        if images / declared > 1 { axes.insert(("", images / declared), at: 0) }
-        let kept = axes.filter { $0.1 > 1 }
-        var s = TIFFSeries(kind: "imagej", shape: kept.map(\.1) + p0.shape, page0: p0, source: source,
-                           axisNames: kept.map(\.0) + pageAxisNames(p0))
+        guard images % axes.reduce(1, { $0 * $1.size }) == 0 else { return nil }
+        let kept = axes.filter { $0.size > 1 }
+        var s = TIFFSeries(kind: "imagej", shape: kept.map(\.size) + p0.shape, page0: p0, source: source,
+                           axisNames: kept.map { axisName($0.letter) } + pageAxisNames(p0))
         s.imageJ = ij
         for (key, value) in [("images", ij.images.map(String.init)), ("channels", ij.channels.map(String.init)),
                              ("slices", ij.slices.map(String.init)), ("frames", ij.frames.map(String.init)),
                              ("hyperstack", ij.hyperstack.map { $0 ? "true" : "false" }),
                              ("spacing", ij.spacing.map { "\($0)" }), ("unit", ij.unit),
-                             ("finterval", ij.finterval.map { "\($0)" })] {
+                             ("finterval", ij.finterval.map { "\($0)" }), ("order", ij.other["order"])] {
             if let value { s.metadata["imagej.\(key)"] = value }
         }
         return s

@@ -45,6 +45,20 @@ extension _Frame {
         return (m, (v / Double(n)).squareRoot(), n)
     }
 
+    /// ``_finiteMoments()`` and the smallest and largest finite values, in the same two passes.
+    func _finiteMomentsAndRange() -> (mean: Double, std: Double, n: Int, range: (Double, Double)) {
+        var s = 0.0, n = 0, lo = Double.infinity, hi = -Double.infinity
+        for i in 0..<count where z[i].isFinite {
+            let v = z[i]
+            s += v; n += 1; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+        }
+        guard n > 0 else { return (.nan, .nan, 0, (lo, hi)) }
+        let m = s / Double(n)
+        var v = 0.0
+        for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        return (m, (v / Double(n)).squareRoot(), n, (lo, hi))
+    }
+
     /// The finite pixels as a Double array (for Core's threshold functions).
     func _finiteArray() -> NDArray<Double> {
         var n = 0
@@ -66,11 +80,12 @@ extension _Frame {
             if let limits {
                 (lo, hi) = limits
             } else {
-                let (mean, std, n) = _finiteMoments()
+                let (mean, std, n, range) = _finiteMomentsAndRange()
                 guard n > 0 else { setMask { _ in false }; return }
-                var k = 0
-                for i in 0..<count where z[i].isFinite { frameA[k] = z[i]; k += 1 }
-                let h = _histogram(frameA, n, bins: bins)
+                // NaN and ±∞ fall outside the finite range, so the histogram of `z` is that of its finite values.
+                var (a, b) = range
+                if a == b { a -= 0.5; b += 0.5 }
+                let h = _binnedHistogram(z, count, bins: bins, lo: a, hi: b)
                 (lo, hi) = _Frame._gaussianLimits(_gaussianPeak(h, mean: mean, std: std),
                                                   multiplier: multiplier, width: width, keep: keep)
             }
@@ -158,16 +173,25 @@ func _binnedHistogram(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Doubl
     let step = (hi - lo) / Double(bins)
     for i in 0...bins { edges[i] = Double(i) * step + lo }
     edges[bins] = hi
-    var counts = [Int](repeating: 0, count: bins)
+    // Branch-free: the edge corrections compare against `upper`, whose last entry is +∞ (the last bin is
+    // closed), and values outside [lo, hi] (or NaN) go to an extra bin that is dropped.
+    var tally = [Int](repeating: 0, count: bins + 1)
+    var upper = edges
+    upper[bins] = .infinity
     let norm = Double(bins) / (hi - lo)
-    for i in 0..<n {
-        let x = v[i]
-        guard x >= lo && x <= hi else { continue }
-        var k = Int((x - lo) * norm)
-        if k >= bins { k = bins - 1 }
-        if k > 0 && x < edges[k] { k -= 1 }
-        if k < bins - 1 && x >= edges[k + 1] { k += 1 }
-        counts[k] += 1
+    upper.withUnsafeBufferPointer { e in
+        tally.withUnsafeMutableBufferPointer { c in
+            let upper = e.baseAddress!, counts = c.baseAddress!
+            for i in 0..<n {
+                let x = v[i]
+                let inside = x >= lo && x <= hi
+                let xc = inside ? x : lo
+                var k = Swift.min(Int((xc - lo) * norm), bins - 1)
+                k &-= _bit(xc < upper[k])             // k > 0 here whenever it is true (xc ≥ lo = edge 0)
+                k &+= _bit(xc >= upper[k &+ 1])
+                counts[inside ? k : bins] &+= 1
+            }
+        }
     }
-    return Histogram(counts: counts, edges: edges)
+    return Histogram(counts: Array(tally[0..<bins]), edges: edges)
 }

@@ -67,15 +67,13 @@ final class _Frame {
     /// Loads a frame (converting to Float64) and notes whether all its values are finite.
     func load<T: LevellingScalar>(_ src: UnsafePointer<T>) {
         T._load(src, into: z, count: count)
-        var bad = 0
-        for i in 0..<count { bad &+= z[i].isFinite ? 0 : 1 }
-        allFinite = bad == 0
+        allFinite = _allFinite(z, count)
     }
 
     /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
     /// no mutable class property).
     @inline(__always)
-    func isUsed(_ i: Int) -> Bool { used[i] && z[i].isFinite }
+    func isUsed(_ i: Int) -> Bool { used[i] && (allFinite || z[i].isFinite) }
 
     /// Drops the computed mask (back to the caller's base mask, if any).
     func resetMask() {

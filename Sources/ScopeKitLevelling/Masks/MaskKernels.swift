@@ -48,14 +48,24 @@ extension _Frame {
     /// ``_finiteMoments()`` and the smallest and largest finite values, in the same two passes.
     func _finiteMomentsAndRange() -> (mean: Double, std: Double, n: Int, range: (Double, Double)) {
         var s = 0.0, n = 0, lo = Double.infinity, hi = -Double.infinity
-        for i in 0..<count where z[i].isFinite {
-            let v = z[i]
-            s += v; n += 1; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+        let dense = allFinite
+        if dense {
+            for i in 0..<count { let v = z[i]; s += v; lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+            n = count
+        } else {
+            for i in 0..<count where z[i].isFinite {
+                let v = z[i]
+                s += v; n += 1; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+            }
         }
         guard n > 0 else { return (.nan, .nan, 0, (lo, hi)) }
         let m = s / Double(n)
         var v = 0.0
-        for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        if dense {
+            for i in 0..<count { v += (z[i] - m) * (z[i] - m) }
+        } else {
+            for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        }
         return (m, (v / Double(n)).squareRoot(), n, (lo, hi))
     }
 

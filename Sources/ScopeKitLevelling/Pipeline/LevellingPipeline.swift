@@ -261,7 +261,11 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                     for f in chunk {
                         do { try load(f, buf) } catch { failure.set(error, index: f); continue }
                         var v = 0.0
-                        for i in 0..<frameSize where buf[i].isFinite { v += (buf[i] - mean) * (buf[i] - mean) }
+                        if stats[f].n == frameSize {
+                            for i in 0..<frameSize { v += (buf[i] - mean) * (buf[i] - mean) }
+                        } else {
+                            for i in 0..<frameSize where buf[i].isFinite { v += (buf[i] - mean) * (buf[i] - mean) }
+                        }
                         // NaN and ±∞ fall outside [lo, hi] (finite), so they are not counted
                         cOut.value[f] = _binnedHistogram(buf, frameSize, bins: bins, lo: lo, hi: hi).counts
                         sOut.value[f] = v
@@ -308,6 +312,11 @@ struct _FiniteMoments {
 
     /// The moments of `count` values, summed in index order.
     init(_ p: UnsafePointer<Double>, count: Int) {
+        if _allFinite(p, count) {
+            for i in 0..<count { let v = p[i]; lo = Swift.min(lo, v); hi = Swift.max(hi, v); s += v }
+            n = count
+            return
+        }
         for i in 0..<count {
             let v = p[i]
             guard v.isFinite else { continue }

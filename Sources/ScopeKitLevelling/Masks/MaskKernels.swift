@@ -183,25 +183,21 @@ func _binnedHistogram(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Doubl
     let step = (hi - lo) / Double(bins)
     for i in 0...bins { edges[i] = Double(i) * step + lo }
     edges[bins] = hi
-    // Branch-free: the edge corrections compare against `upper`, whose last entry is +∞ (the last bin is
-    // closed), and values outside [lo, hi] (or NaN) go to an extra bin that is dropped.
-    var tally = [Int](repeating: 0, count: bins + 1)
-    var upper = edges
-    upper[bins] = .infinity
+    var counts = [Int](repeating: 0, count: bins)
     let norm = Double(bins) / (hi - lo)
-    upper.withUnsafeBufferPointer { e in
-        tally.withUnsafeMutableBufferPointer { c in
-            let upper = e.baseAddress!, counts = c.baseAddress!
+    edges.withUnsafeBufferPointer { e in
+        counts.withUnsafeMutableBufferPointer { c in
+            let edges = e.baseAddress!, counts = c.baseAddress!
             for i in 0..<n {
                 let x = v[i]
-                let inside = x >= lo && x <= hi
-                let xc = inside ? x : lo
-                var k = Swift.min(Int((xc - lo) * norm), bins - 1)
-                k &-= _bit(xc < upper[k])             // k > 0 here whenever it is true (xc ≥ lo = edge 0)
-                k &+= _bit(xc >= upper[k &+ 1])
-                counts[inside ? k : bins] &+= 1
+                guard x >= lo && x <= hi else { continue }   // also drops NaN
+                var k = Int((x - lo) * norm)
+                if k >= bins { k = bins - 1 }
+                if k > 0 && x < edges[k] { k -= 1 }           // the corrections are rare: well predicted
+                if k < bins - 1 && x >= edges[k + 1] { k += 1 }
+                counts[k] += 1
             }
         }
     }
-    return Histogram(counts: Array(tally[0..<bins]), edges: edges)
+    return Histogram(counts: counts, edges: edges)
 }

@@ -1,16 +1,6 @@
 import ScopeKitCore
 
 extension _Frame {
-    /// numpy `histogram(values, bins)` of `v[0..<n]` (edges `linspace(min, max, bins+1)`, last bin closed).
-    func _histogram(_ v: UnsafeMutablePointer<Double>, _ n: Int, bins: Int,
-                    range: (Double, Double)? = nil) -> Histogram {
-        var lo = range?.0 ?? .infinity, hi = range?.1 ?? -.infinity
-        if range == nil { for i in 0..<n { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]) } }
-        if n == 0 && range == nil { lo = 0; hi = 1 }
-        if lo == hi { lo -= 0.5; hi += 0.5 }
-        return _binnedHistogram(v, n, bins: bins, lo: lo, hi: hi)
-    }
-
     /// The Gaussian peak of a histogram (pnanolocz's start: highest count, data mean, data std); falls back
     /// to the data mean and std when the fit fails.
     func _gaussianPeak(_ h: Histogram, mean: Double, std: Double) -> GaussianPeak {

@@ -1,3 +1,4 @@
+import Foundation
 import ScopeKit
 import ScopeKitLevelling
 
@@ -23,25 +24,28 @@ private func syntheticMovie(frames: Int, size: Int) -> NDArray<Float> {
     }
 }
 
+/// Frames of the 2000-frame movies; `SCOPEKIT_BENCH_FRAMES` shrinks them for profiling (callgrind).
+private let movieFrames = Int(ProcessInfo.processInfo.environment["SCOPEKIT_BENCH_FRAMES"] ?? "") ?? 2000
+
 /// Levelling benchmarks (see Harness.swift).
 let levellingBenchmarks: [Benchmark] = [
     Benchmark(name: "levelling.plane22-medline.2000x256",
               anchor: "pnanolocz apply_level plane(2,2) + med_line, 20 frames timed ×100") {
-        let movie = syntheticMovie(frames: 2000, size: 256)
+        let movie = syntheticMovie(frames: movieFrames, size: 256)
         let recipe = LevellingPipeline(steps: [.plane(xOrder: 2, yOrder: 2, method: .nanoLocz),
                                                .medianLine(direction: .rows, strength: 1)])
         return { _ = try recipe.run(on: movie) }
     },
     Benchmark(name: "levelling.lsq-plane22-medline.2000x256",
               anchor: "numpy: masked 2-D lstsq plane(2,2) + row nanmedian, 20 frames timed ×100") {
-        let movie = syntheticMovie(frames: 2000, size: 256)
+        let movie = syntheticMovie(frames: movieFrames, size: 256)
         let recipe = LevellingPipeline(steps: [.plane(xOrder: 2, yOrder: 2, method: .leastSquares(.tensor)),
                                                .medianLine(direction: .rows, strength: 1)])
         return { _ = try recipe.run(on: movie) }
     },
     Benchmark(name: "levelling.iterative-peaks.2000x256",
               anchor: "pnanolocz apply_level_auto 'iterative fit peaks', 4 frames timed ×500") {
-        let movie = syntheticMovie(frames: 2000, size: 256)
+        let movie = syntheticMovie(frames: movieFrames, size: 256)
         let recipe = LevellingRoutine.iterativeFitPeaks.pipeline(statistics: .wholeMovie)
         return { _ = try recipe.run(on: movie) }
     },

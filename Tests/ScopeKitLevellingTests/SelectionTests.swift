@@ -3,19 +3,28 @@ import ScopeKitCore
 @testable import ScopeKitLevelling
 
 @Suite struct SelectionTests {
-    /// The bucketed median equals the sorted-array median (numpy's definition) for odd/even sizes, ties and
-    /// outliers.
-    @Test func bucketMedianIsExact() {
+    /// The counting median equals the sorted-array median (numpy's definition) for odd/even sizes, ties,
+    /// plateaus at the middle, outliers, sorted and constant data and infinities, and leaves its input alone.
+    @Test func countingMedianIsExact() {
         var g = SeededGenerator(seed: 8)
-        for n in [64, 65, 100, 257, 1000, 4096] {
-            for kind in 0..<3 {
-                var v = (0..<n).map { _ in kind == 1 ? Double(Int(g.nextUniform() * 5)) : g.nextGaussian() }
-                if kind == 2 { v[0] = 1e9; v[1] = -1e9 }
+        for n in [1, 2, 31, 32, 33, 64, 65, 100, 256, 257, 1000, 4096, 4097, 20_000] {
+            for kind in 0..<7 {
+                var v = (0..<n).map { _ -> Double in
+                    switch kind {
+                    case 1: return Double(Int(g.nextUniform() * 5))           // heavy ties
+                    case 3: return 2.5                                          // constant
+                    case 4: return g.nextUniform() < 0.5 ? 0 : 1               // two plateaus
+                    default: return g.nextGaussian()
+                    }
+                }
+                if kind == 2 && n > 2 { v[0] = 1e9; v[1] = -1e9 }              // outliers
+                if kind == 5 { v.sort() }                                       // sorted
+                if kind == 6 && n > 2 { v[0] = .infinity; v[n - 1] = -.infinity }
                 let s = v.sorted()
                 let expected = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
-                let counts = UnsafeMutablePointer<Int32>.allocate(capacity: n / 4 + 16)
-                defer { counts.deallocate() }
-                let got = v.withUnsafeMutableBufferPointer { _bucketMedian($0.baseAddress!, n, counts: counts) }
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                defer { scratch.deallocate() }
+                let got = v.withUnsafeBufferPointer { _countingMedian($0.baseAddress!, n, scratch: scratch) }
                 #expect(got == expected, "n=\(n) kind=\(kind)")
             }
         }

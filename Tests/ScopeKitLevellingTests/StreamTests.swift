@@ -55,9 +55,8 @@ struct StreamTests {
                     let (_, frames64) = try streamed(p, m64, cacheBytes: cache)
                     let got = frames64.flatMap(\.levelled.elements), want = full64.levelled.elements
                     let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-                    // Float64 streaming agrees with the in-memory run to a few ulp (not bit for bit since the
-                    // level-ops kernel fast paths: see the note in LevellingStream.stream).
-                    #expect(worst <= 1e-12, "\(routine) Double cache \(cache): max |Δ| \(worst)")
+                    // Float64 streaming equals the in-memory run bit for bit (both take the same kernel paths).
+                    #expect(got == want, "\(routine) Double cache \(cache): max |Δ| \(worst)")
                     if threads == 1 { reference64[routine] = got } else { #expect(got == reference64[routine]) }
                 }
             }

@@ -64,41 +64,47 @@ public struct GaussianPeak: Sendable, Equatable {
         guard let start = initial ?? _initialGuess(x, y) else {
             throw ScopeKitError.badInput("Gaussian fit: no positive value to fit")
         }
-        var p = [start.amplitude, start.center, start.sigma]
-        var cost = _gaussianCost(p, x, y)
+        // Fixed-size SIMD storage (no allocation per point or iteration): p = (a, b, σ), JᵀJ row-major in 9 lanes.
+        var p = SIMD4<Double>(start.amplitude, start.center, start.sigma, 0)
+        var cost = x.withUnsafeBufferPointer { xs in y.withUnsafeBufferPointer { ys in _gaussianCost(p, xs, ys) } }
         var lambda = 1e-3
-        for _ in 0..<500 {
-            // Normal equations JᵀJ δ = Jᵀr for the parameters (a, b, σ).
-            var jtj = [Double](repeating: 0, count: 9), jtr = [0.0, 0.0, 0.0]
-            for (xi, yi) in zip(x, y) {
-                let d = xi - p[1], s2 = p[2] * p[2]
-                let e = _exp(-0.5 * d * d / s2)
-                let f = p[0] * e
-                let j = [e, f * d / s2, f * d * d / (s2 * p[2])]
-                let r = yi - f
-                for a in 0..<3 {
-                    jtr[a] += j[a] * r
-                    for b in 0..<3 { jtj[3 * a + b] += j[a] * j[b] }
+        x.withUnsafeBufferPointer { xs in
+            y.withUnsafeBufferPointer { ys in
+                for _ in 0..<500 {
+                    // Normal equations JᵀJ δ = Jᵀr for the parameters (a, b, σ).
+                    var jtj = SIMD16<Double>(), jtr = SIMD4<Double>()
+                    for i in 0..<xs.count {
+                        let xi = xs[i], yi = ys[i]
+                        let d = xi - p[1], s2 = p[2] * p[2]
+                        let e = _exp(-0.5 * d * d / s2)
+                        let f = p[0] * e
+                        let j = SIMD4<Double>(e, f * d / s2, f * d * d / (s2 * p[2]), 0)
+                        let r = yi - f
+                        for a in 0..<3 {
+                            jtr[a] += j[a] * r
+                            for b in 0..<3 { jtj[3 * a + b] += j[a] * j[b] }
+                        }
+                    }
+                    var improved = false
+                    while lambda < 1e16 {
+                        var m = jtj
+                        for a in 0..<3 { m[4 * a] += lambda * Swift.max(jtj[4 * a], 1e-300) }
+                        guard let delta = _solve3(m, jtr) else { lambda *= 10; continue }
+                        let trial = SIMD4<Double>(p[0] + delta[0], p[1] + delta[1], p[2] + delta[2], 0)
+                        let trialCost = _gaussianCost(trial, xs, ys)
+                        if trialCost.isFinite && trialCost <= cost {
+                            let change = cost - trialCost
+                            p = trial
+                            lambda = Swift.max(lambda / 10, 1e-12)
+                            improved = change > 1e-15 * Swift.max(cost, 1e-300)
+                            cost = trialCost
+                            break
+                        }
+                        lambda *= 10
+                    }
+                    if !improved { break }
                 }
             }
-            var improved = false
-            while lambda < 1e16 {
-                var m = jtj
-                for a in 0..<3 { m[4 * a] += lambda * Swift.max(jtj[4 * a], 1e-300) }
-                guard let delta = _solve3(m, jtr) else { lambda *= 10; continue }
-                let trial = [p[0] + delta[0], p[1] + delta[1], p[2] + delta[2]]
-                let trialCost = _gaussianCost(trial, x, y)
-                if trialCost.isFinite && trialCost <= cost {
-                    let change = cost - trialCost
-                    p = trial
-                    lambda = Swift.max(lambda / 10, 1e-12)
-                    improved = change > 1e-15 * Swift.max(cost, 1e-300)
-                    cost = trialCost
-                    break
-                }
-                lambda *= 10
-            }
-            if !improved { break }
         }
         let peak = GaussianPeak(amplitude: p[0], center: p[1], sigma: abs(p[2]))
         guard peak.amplitude.isFinite, peak.center.isFinite, peak.sigma.isFinite, peak.sigma > 0 else {
@@ -140,27 +146,28 @@ extension Histogram {
     }
 }
 
-/// The sum of squared residuals of the Gaussian `p = (a, b, σ)`.
-func _gaussianCost(_ p: [Double], _ x: [Double], _ y: [Double]) -> Double {
+/// The sum of squared residuals of the Gaussian `p = (a, b, σ, –)`.
+func _gaussianCost(_ p: SIMD4<Double>, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
     var s = 0.0
-    for (xi, yi) in zip(x, y) {
-        let d = (xi - p[1]) / p[2]
-        let r = yi - p[0] * _exp(-0.5 * d * d)
+    for i in 0..<x.count {
+        let d = (x[i] - p[1]) / p[2]
+        let r = y[i] - p[0] * _exp(-0.5 * d * d)
         s += r * r
     }
     return s
 }
 
-/// Solves the 3×3 system `m·x = v` (row-major) by Gaussian elimination with partial pivoting.
-func _solve3(_ m: [Double], _ v: [Double]) -> [Double]? {
+/// Solves the 3×3 system `m·x = v` (row-major in lanes 0…8; lanes 0…2 of `v`) by Gaussian elimination with
+/// partial pivoting.
+func _solve3(_ m: SIMD16<Double>, _ v: SIMD4<Double>) -> SIMD4<Double>? {
     var a = m, b = v
     for col in 0..<3 {
         var pivot = col
         for r in (col + 1)..<3 where abs(a[3 * r + col]) > abs(a[3 * pivot + col]) { pivot = r }
         guard a[3 * pivot + col] != 0, a[3 * pivot + col].isFinite else { return nil }
         if pivot != col {
-            for c in 0..<3 { a.swapAt(3 * col + c, 3 * pivot + c) }
-            b.swapAt(col, pivot)
+            for c in 0..<3 { let t = a[3 * col + c]; a[3 * col + c] = a[3 * pivot + c]; a[3 * pivot + c] = t }
+            let t = b[col]; b[col] = b[pivot]; b[pivot] = t
         }
         for r in (col + 1)..<3 {
             let f = a[3 * r + col] / a[3 * col + col]
@@ -168,13 +175,13 @@ func _solve3(_ m: [Double], _ v: [Double]) -> [Double]? {
             b[r] -= f * b[col]
         }
     }
-    var x = [0.0, 0.0, 0.0]
+    var x = SIMD4<Double>()
     for r in stride(from: 2, through: 0, by: -1) {
         var s = b[r]
         for c in (r + 1)..<3 { s -= a[3 * r + c] * x[c] }
         x[r] = s / a[3 * r + r]
     }
-    return x.allSatisfy(\.isFinite) ? x : nil
+    return x[0].isFinite && x[1].isFinite && x[2].isFinite ? x : nil
 }
 
 /// e^x (RealModule's, so Core needs no Foundation).

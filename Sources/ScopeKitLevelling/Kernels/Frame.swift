@@ -26,8 +26,6 @@ final class _Frame {
     let lineE: UnsafeMutablePointer<Double>
     let flags: UnsafeMutablePointer<Bool>
     let labels: UnsafeMutablePointer<Int32>
-    /// Bucket counts for `_bucketMedian` (count/4 + 16).
-    let medianCounts: UnsafeMutablePointer<Int32>
     /// Frames where a fit could not be made (too few used pixels), as a count of skipped fits.
     var skippedFits = 0
     /// Whether every pixel of `z` is finite (set by ``load(_:)``; subtracting finite backgrounds keeps it).
@@ -54,13 +52,12 @@ final class _Frame {
         lineE = .allocate(capacity: lineLength)
         flags = .allocate(capacity: Swift.max(count, 1))
         labels = .allocate(capacity: Swift.max(count, 1))
-        medianCounts = .allocate(capacity: Swift.max(count, lineLength) / 4 + 16)
     }
 
     deinit {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
-        flags.deallocate(); labels.deallocate(); medianCounts.deallocate(); basis?.deallocate()
+        flags.deallocate(); labels.deallocate(); basis?.deallocate()
     }
 
     /// Whether every pixel is used: no mask and all heights finite. Kernels take branch-free paths then.
@@ -70,15 +67,13 @@ final class _Frame {
     /// Loads a frame (converting to Float64) and notes whether all its values are finite.
     func load<T: LevellingScalar>(_ src: UnsafePointer<T>) {
         T._load(src, into: z, count: count)
-        var bad = 0
-        for i in 0..<count { bad &+= z[i].isFinite ? 0 : 1 }
-        allFinite = bad == 0
+        allFinite = _allFinite(z, count)
     }
 
     /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
     /// no mutable class property).
     @inline(__always)
-    func isUsed(_ i: Int) -> Bool { used[i] && z[i].isFinite }
+    func isUsed(_ i: Int) -> Bool { used[i] && (allFinite || z[i].isFinite) }
 
     /// Drops the computed mask (back to the caller's base mask, if any).
     func resetMask() {

@@ -185,8 +185,8 @@ extension _Frame {
     /// constant; rows with ≤ `xOrder + 8` used pixels subtract the column-wise median of the fitted curves.
     /// Then, if `yOrder > 0`, per column a polynomial of order `yOrder` fitted to the x-levelled values.
     func nanoLoczLine(xOrder: Int, yOrder: Int, compatibility: NanoLoczCompatibility) {
-        let original = frameA
-        original.update(from: z, count: count)
+        let original = frameA   // needed only to restore skipped columns
+        if yOrder > 0 && compatibility != .corrected { original.update(from: z, count: count) }
         if xOrder > 0 {
             let rowsView = _Lines(self, alongColumns: false)
             let fits = frameB  // not used by _fitLine (it uses lineA/C/D)
@@ -238,17 +238,22 @@ extension _Frame {
     /// NanoLocz `med_line` (rows) / `med_line_y` (columns): each line with more than `minimumCount` used pixels
     /// becomes `line − strength·median(used) + median(all used)`; other lines are untouched.
     func medianLine(alongColumns: Bool, strength: Double, minimumCount: Int = 10) {
-        let n = gatherUsed(into: frameA)
-        guard n > 0 else { skippedFits += 1; return }
-        let background = _bucketMedian(frameA, n, counts: medianCounts)
+        let background: Double
+        if isDense {
+            guard count > 0 else { skippedFits += 1; return }
+            background = _countingMedian(z, count, scratch: frameA)
+        } else {
+            let n = gatherUsed(into: frameA)
+            guard n > 0 else { skippedFits += 1; return }
+            background = _countingMedian(frameA, n, scratch: frameB)
+        }
         let lines = _Lines(self, alongColumns: alongColumns)
-        let buf = lineA
+        let buf = lineA, scratch = lineB
         if isDense && !alongColumns {
             guard cols > minimumCount else { return }
             for r in 0..<rows {
                 let p = z + r * cols
-                buf.update(from: p, count: cols)
-                let shift = strength * _bucketMedian(buf, cols, counts: medianCounts) - background
+                let shift = strength * _countingMedian(p, cols, scratch: buf) - background
                 for c in 0..<cols { p[c] -= shift }
             }
             return
@@ -260,7 +265,7 @@ extension _Frame {
                 buf[m] = z[i]; m &+= _bit(isUsed(i))
             }
             guard m > minimumCount else { continue }
-            let shift = strength * _bucketMedian(buf, m, counts: medianCounts) - background
+            let shift = strength * _countingMedian(buf, m, scratch: scratch) - background
             for k in 0..<lines.length { z[lines.index(l, k)] -= shift }
         }
     }
@@ -338,11 +343,13 @@ extension _Frame {
         guard ratio.isFinite || ratio == .infinity else { return }
         for g in gates where ratio > g.factor {
             // unmasked: swap in an all-true mask for the call
-            let saved = UnsafeMutablePointer<Bool>.allocate(capacity: count)
-            defer { saved.deallocate() }
+            // (`flags` is free here; with every pixel used, no mask is the same as an all-true mask)
+            let saved = flags, hadMask = hasMask
             saved.update(from: used, count: count)
             used.update(repeating: true, count: count)
+            hasMask = false
             medianLine(alongColumns: false, strength: g.strength)
+            hasMask = hadMask
             used.update(from: saved, count: count)
             return
         }

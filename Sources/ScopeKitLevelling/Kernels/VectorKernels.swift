@@ -39,3 +39,22 @@ func _dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> D
 /// 1 for true, 0 for false, without a branch (`setcc`), for data-dependent counts and compactions.
 @inline(__always)
 func _bit(_ b: Bool) -> Int { Int(unsafeBitCast(b, to: UInt8.self)) }
+
+/// Whether every `a[i]` for `i < n` is finite: `x − x` is 0 for finite x and NaN for ±∞ and NaN, summed in
+/// SIMD lanes (no branch per value).
+@inline(__always)
+func _allFinite(_ a: UnsafePointer<Double>, _ n: Int) -> Bool {
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+    var i = 0
+    let raw = UnsafeRawPointer(a)
+    while i + 8 <= n {
+        let v0 = raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: (i + 4) * 8, as: SIMD4<Double>.self)
+        s0 += v0 - v0
+        s1 += v1 - v1
+        i += 8
+    }
+    var s = (s0 + s1).sum()
+    while i < n { s += a[i] - a[i]; i += 1 }
+    return s == 0
+}

@@ -1,16 +1,6 @@
 import ScopeKitCore
 
 extension _Frame {
-    /// numpy `histogram(values, bins)` of `v[0..<n]` (edges `linspace(min, max, bins+1)`, last bin closed).
-    func _histogram(_ v: UnsafeMutablePointer<Double>, _ n: Int, bins: Int,
-                    range: (Double, Double)? = nil) -> Histogram {
-        var lo = range?.0 ?? .infinity, hi = range?.1 ?? -.infinity
-        if range == nil { for i in 0..<n { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]) } }
-        if n == 0 && range == nil { lo = 0; hi = 1 }
-        if lo == hi { lo -= 0.5; hi += 0.5 }
-        return _binnedHistogram(v, n, bins: bins, lo: lo, hi: hi)
-    }
-
     /// The Gaussian peak of a histogram (pnanolocz's start: highest count, data mean, data std); falls back
     /// to the data mean and std when the fit fails.
     func _gaussianPeak(_ h: Histogram, mean: Double, std: Double) -> GaussianPeak {
@@ -45,6 +35,30 @@ extension _Frame {
         return (m, (v / Double(n)).squareRoot(), n)
     }
 
+    /// ``_finiteMoments()`` and the smallest and largest finite values, in the same two passes.
+    func _finiteMomentsAndRange() -> (mean: Double, std: Double, n: Int, range: (Double, Double)) {
+        var s = 0.0, n = 0, lo = Double.infinity, hi = -Double.infinity
+        let dense = allFinite
+        if dense {
+            for i in 0..<count { let v = z[i]; s += v; lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+            n = count
+        } else {
+            for i in 0..<count where z[i].isFinite {
+                let v = z[i]
+                s += v; n += 1; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+            }
+        }
+        guard n > 0 else { return (.nan, .nan, 0, (lo, hi)) }
+        let m = s / Double(n)
+        var v = 0.0
+        if dense {
+            for i in 0..<count { v += (z[i] - m) * (z[i] - m) }
+        } else {
+            for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        }
+        return (m, (v / Double(n)).squareRoot(), n, (lo, hi))
+    }
+
     /// The finite pixels as a Double array (for Core's threshold functions).
     func _finiteArray() -> NDArray<Double> {
         var n = 0
@@ -66,11 +80,12 @@ extension _Frame {
             if let limits {
                 (lo, hi) = limits
             } else {
-                let (mean, std, n) = _finiteMoments()
+                let (mean, std, n, range) = _finiteMomentsAndRange()
                 guard n > 0 else { setMask { _ in false }; return }
-                var k = 0
-                for i in 0..<count where z[i].isFinite { frameA[k] = z[i]; k += 1 }
-                let h = _histogram(frameA, n, bins: bins)
+                // NaN and ±∞ fall outside the finite range, so the histogram of `z` is that of its finite values.
+                var (a, b) = range
+                if a == b { a -= 0.5; b += 0.5 }
+                let h = _binnedHistogram(z, count, bins: bins, lo: a, hi: b)
                 (lo, hi) = _Frame._gaussianLimits(_gaussianPeak(h, mean: mean, std: std),
                                                   multiplier: multiplier, width: width, keep: keep)
             }
@@ -162,14 +177,19 @@ func _binnedHistogram(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Doubl
     edges[bins] = hi
     var counts = [Int](repeating: 0, count: bins)
     let norm = Double(bins) / (hi - lo)
-    for i in 0..<n {
-        let x = v[i]
-        guard x >= lo && x <= hi else { continue }
-        var k = Int((x - lo) * norm)
-        if k >= bins { k = bins - 1 }
-        if k > 0 && x < edges[k] { k -= 1 }
-        if k < bins - 1 && x >= edges[k + 1] { k += 1 }
-        counts[k] += 1
+    edges.withUnsafeBufferPointer { e in
+        counts.withUnsafeMutableBufferPointer { c in
+            let edges = e.baseAddress!, counts = c.baseAddress!
+            for i in 0..<n {
+                let x = v[i]
+                guard x >= lo && x <= hi else { continue }   // also drops NaN
+                var k = Int((x - lo) * norm)
+                if k >= bins { k = bins - 1 }
+                if k > 0 && x < edges[k] { k -= 1 }           // the corrections are rare: well predicted
+                if k < bins - 1 && x >= edges[k + 1] { k += 1 }
+                counts[k] += 1
+            }
+        }
     }
     return Histogram(counts: counts, edges: edges)
 }

@@ -76,21 +76,32 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
             if s.needsWholeMovie && !segments[segments.count - 1].isEmpty { segments.append([]) }
             segments[segments.count - 1].append(s)
         }
-        var out = image
-        out.makeUnique()
+        // A fresh output (zero pages from the kernel, touched once by the stores): the first segment reads the
+        // input directly, so the movie is not copied first.
+        var out = NDArray<T>(unsafeUninitializedShape: image.shape) { _ in }
+        out.calibration = image.calibration
+        out.metadata = image.metadata
         var skipped = [Int](repeating: 0, count: frames)
         var finalMask: NDArray<Bool>? = returnMask ? NDArray<Bool>(repeating: true, shape: image.shape) : nil
         var firstError: ScopeKitError?
         let errorLock = NSLock()
+        // Range, sum and count per frame for the next whole-movie statistics step, taken as each frame is
+        // stored (the first of its two passes, without re-reading the movie).
+        var moments: [_FiniteMoments]? = nil
         for (si, segment) in segments.enumerated() {
             var limits: (Double, Double)?
             if let first = segment.first, first.needsWholeMovie, case .mask(let rule) = first {
-                limits = try wholeMovieLimits(rule, out, frames: frames, frameSize: frameSize)
+                limits = try wholeMovieLimits(rule, si == 0 ? image : out, frames: frames, frameSize: frameSize,
+                                              moments: moments)
             }
             let isLast = si == segments.count - 1
+            var nextMoments = [_FiniteMoments](repeating: _FiniteMoments(), count: isLast ? 0 : frames)
             let limitsBox = limits
-            out.withUnsafeMutableBufferPointer { data in
+            out.withUnsafeMutableBufferPointer { data in image.withUnsafeBufferPointer { input in
+              nextMoments.withUnsafeMutableBufferPointer { momentsOut in
+                let momentsBox = UncheckedSendable(isLast ? nil : momentsOut.baseAddress)
                 let dataBox = UncheckedSendable(data.baseAddress!)
+                let sourceBox = UncheckedSendable(si == 0 ? input.baseAddress! : UnsafePointer(data.baseAddress!))
                 skipped.withUnsafeMutableBufferPointer { sk in
                     let skBox = UncheckedSendable(sk.baseAddress!)
                     withMaskPointers(mask, finalMask: &finalMask) { userMask, userMaskPerFrame, outMask in
@@ -100,7 +111,7 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                             defer { _FramePool.release(f) }
                             for fi in chunk {
                                 let offset = fi * frameSize
-                                f.load(UnsafePointer(dataBox.value + offset))
+                                f.load(sourceBox.value + offset)
                                 f.hasBaseMask = false
                                 if let um = userBox.value {
                                     f.baseMask.update(from: um + (userMaskPerFrame ? offset : 0), count: frameSize)
@@ -118,6 +129,10 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                                     errorLock.unlock()
                                 }
                                 T._store(f.z, into: dataBox.value + offset, count: frameSize)
+                                if let mo = momentsBox.value {   // of the stored values, as a re-read would see them
+                                    T._load(dataBox.value + offset, into: f.frameA, count: frameSize)
+                                    mo[fi] = _FiniteMoments(f.frameA, count: frameSize)
+                                }
                                 skBox.value[fi] += f.skippedFits
                                 if isLast, let om = outBox.value {
                                     for i in 0..<frameSize { om[offset + i] = f.isUsed(i) }
@@ -126,8 +141,10 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                         }
                     }
                 }
-            }
+              }
+            } }
             if let firstError { throw firstError }
+            moments = isLast ? nil : nextMoments
         }
         return LevellingResult(levelled: out, mask: finalMask.map { Mask(including: $0) }, skippedFits: skipped)
     }
@@ -202,10 +219,11 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
 
     /// The band of a whole-movie Gaussian rule over the frames of `data`.
     func wholeMovieLimits<T: LevellingScalar>(_ rule: MaskRule, _ data: NDArray<T>, frames: Int,
-                                                frameSize: Int) throws -> (Double, Double) {
+                                                frameSize: Int, moments: [_FiniteMoments]? = nil) throws -> (Double, Double) {
         try data.withUnsafeBufferPointer { p in
             let src = UncheckedSendable(p.baseAddress!)
-            return try LevellingPipeline.wholeMovieLimits(rule, frames: frames, frameSize: frameSize) { f, buf in
+            return try LevellingPipeline.wholeMovieLimits(rule, frames: frames, frameSize: frameSize,
+                                                          moments: moments) { f, buf in
                 T._load(src.value + f * frameSize, into: buf, count: frameSize)
             }
         }
@@ -213,28 +231,27 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
 
     /// The band of a whole-movie Gaussian rule: min/max, then per-frame counts on common edges, merged in
     /// frame order; mean and std from per-frame sums merged in frame order. `load` writes frame `f` (as
-    /// Float64) into the buffer; it is called twice per frame, from several threads.
-    static func wholeMovieLimits(_ rule: MaskRule, frames: Int, frameSize: Int,
+    /// Float64) into the buffer; it is called twice per frame (once when `moments`, the frames' first-pass
+    /// statistics, are given), from several threads.
+    static func wholeMovieLimits(_ rule: MaskRule, frames: Int, frameSize: Int, moments: [_FiniteMoments]? = nil,
                                  load: @Sendable (Int, UnsafeMutablePointer<Double>) throws -> Void) throws -> (Double, Double) {
         guard case .gaussian(let multiplier, let width, let keep, _, let bins) = rule else { return (-.infinity, .infinity) }
         let failure = _FirstError()
-        var stats = [(lo: Double, hi: Double, s: Double, n: Int)](repeating: (.infinity, -.infinity, 0, 0), count: frames)
-        stats.withUnsafeMutableBufferPointer { st in
-            let out = UncheckedSendable(st.baseAddress!)
-            Parallel.forEachChunk(0..<frames) { chunk in
-                let buf = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(frameSize, 1))
-                defer { buf.deallocate() }
-                for f in chunk {
-                    do { try load(f, buf) } catch { failure.set(error, index: f); continue }
-                    var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
-                    for i in 0..<frameSize where buf[i].isFinite {
-                        lo = Swift.min(lo, buf[i]); hi = Swift.max(hi, buf[i]); s += buf[i]; n += 1
+        var stats = moments ?? [_FiniteMoments](repeating: _FiniteMoments(), count: frames)
+        if moments == nil {
+            stats.withUnsafeMutableBufferPointer { st in
+                let out = UncheckedSendable(st.baseAddress!)
+                Parallel.forEachChunk(0..<frames) { chunk in
+                    let buf = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(frameSize, 1))
+                    defer { buf.deallocate() }
+                    for f in chunk {
+                        do { try load(f, buf) } catch { failure.set(error, index: f); continue }
+                        out.value[f] = _FiniteMoments(buf, count: frameSize)
                     }
-                    out.value[f] = (lo, hi, s, n)
                 }
             }
+            try failure.rethrow()
         }
-        try failure.rethrow()
         var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
         for st in stats { lo = Swift.min(lo, st.lo); hi = Swift.max(hi, st.hi); s += st.s; n += st.n }
         guard n > 0 else { return (-.infinity, .infinity) }
@@ -251,11 +268,14 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                     defer { buf.deallocate() }
                     for f in chunk {
                         do { try load(f, buf) } catch { failure.set(error, index: f); continue }
-                        var m = 0, v = 0.0
-                        for i in 0..<frameSize where buf[i].isFinite {
-                            buf[m] = buf[i]; m += 1; v += (buf[i] - mean) * (buf[i] - mean)
+                        var v = 0.0
+                        if stats[f].n == frameSize {
+                            for i in 0..<frameSize { v += (buf[i] - mean) * (buf[i] - mean) }
+                        } else {
+                            for i in 0..<frameSize where buf[i].isFinite { v += (buf[i] - mean) * (buf[i] - mean) }
                         }
-                        cOut.value[f] = _binnedHistogram(buf, m, bins: bins, lo: lo, hi: hi).counts
+                        // NaN and ±∞ fall outside [lo, hi] (finite), so they are not counted
+                        cOut.value[f] = _binnedHistogram(buf, frameSize, bins: bins, lo: lo, hi: hi).counts
                         sOut.value[f] = v
                     }
                 }
@@ -289,6 +309,27 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
             return try values.withUnsafeMutableBufferPointer { u in try withOut(u.baseAddress!, perFrame) }
         }
         return try withOut(nil, false)
+    }
+}
+
+/// Range, sum and count of the finite values of one frame: the first pass of the whole-movie statistics.
+struct _FiniteMoments {
+    var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
+
+    init() {}
+
+    /// The moments of `count` values, summed in index order.
+    init(_ p: UnsafePointer<Double>, count: Int) {
+        if _allFinite(p, count) {
+            for i in 0..<count { let v = p[i]; lo = Swift.min(lo, v); hi = Swift.max(hi, v); s += v }
+            n = count
+            return
+        }
+        for i in 0..<count {
+            let v = p[i]
+            guard v.isFinite else { continue }
+            lo = Swift.min(lo, v); hi = Swift.max(hi, v); s += v; n += 1
+        }
     }
 }
 

@@ -93,9 +93,8 @@ extension LevellingPipeline {
     /// reads the input `1 + w(w + 1)` times — unless the movie fits in `cacheBytes`: then each frame is kept
     /// as it stands at the latest barrier (one movie of `T` at most), so every frame is read once and every
     /// step runs once per frame, as in ``run(on:mask:returnMask:)``. The result is identical either way, does
-    /// not depend on the thread count, and equals ``run(on:mask:returnMask:)`` on the whole movie for `Float`
-    /// (the same rounding to `T` between statistics barriers); for `Double` it agrees to a few ulp (≤ 1e-12
-    /// in the tests — an open difference between the in-memory and per-frame kernel paths).
+    /// not depend on the thread count, and equals ``run(on:mask:returnMask:)`` on the whole movie bit for bit
+    /// (the same kernels and the same rounding to `T` between statistics barriers).
     ///
     /// - Parameters:
     ///   - frames: the number of frames; `rows`, `cols`: the frame shape.
@@ -279,7 +278,8 @@ final class _StreamEngine<T: LevellingScalar>: @unchecked Sendable {
     /// Loads `data` into `f`, runs segment `k`, stores back; returns the skipped fits.
     private func apply(_ k: Int, to data: inout NDArray<T>, frame index: Int, using f: _Frame,
                        recorder: _StepRecorder?) throws -> Int {
-        data.withUnsafeBufferPointer { T._load($0.baseAddress!, into: f.z, count: frameSize) }
+        data.withUnsafeBufferPointer { f.load($0.baseAddress!) }   // also sets `allFinite`, as in `run`
+        f.hasBaseMask = false
         if let mask {
             mask.values.withUnsafeBufferPointer { m in
                 f.baseMask.update(from: m.baseAddress! + (mask.shape.count == 3 ? index * frameSize : 0), count: frameSize)

@@ -148,22 +148,24 @@ public struct FlatFieldCorrector: Sendable {
                                       + "float32 output was asked for")
         }
         let job = try makeJob(planes, count: count, firstImage: firstImage)
-        /// Takes the payload out of `planes` (so that it holds the only reference), corrects it, puts it back.
-        func inPlace<T: FlatFieldInput & FlatFieldOutput>(_ a: NDArray<T>, _ wrap: (NDArray<T>) -> AnyArray) {
-            var a = a
+        /// Moves the payload out of `planes` (leaving a placeholder, so the local holds the only reference and
+        /// no copy is made), corrects it, and puts it back. Binding it in a `switch` pattern instead would keep a
+        /// second reference alive during the call and force a copy.
+        func inPlace<T: FlatFieldInput & FlatFieldOutput>(_: T.Type) {
+            var a = planes.typed(as: T.self)!
             planes = .uint8(NDArray<UInt8>(zeros: [0]))
             job.runInPlace(&a)
-            planes = wrap(a)
+            planes = AnyArray(a)
         }
-        switch planes {
-        case let .uint16(a): inPlace(a, AnyArray.uint16)
-        case let .uint8(a): inPlace(a, AnyArray.uint8)
-        case let .int8(a): inPlace(a, AnyArray.int8)
-        case let .int16(a): inPlace(a, AnyArray.int16)
-        case let .uint32(a): inPlace(a, AnyArray.uint32)
-        case let .int32(a): inPlace(a, AnyArray.int32)
-        case let .float32(a): inPlace(a, AnyArray.float32)
-        case let .float64(a): inPlace(a, AnyArray.float64)
+        switch planes.dtype {
+        case .uint16: inPlace(UInt16.self)
+        case .uint8: inPlace(UInt8.self)
+        case .int8: inPlace(Int8.self)
+        case .int16: inPlace(Int16.self)
+        case .uint32: inPlace(UInt32.self)
+        case .int32: inPlace(Int32.self)
+        case .float32: inPlace(Float.self)
+        case .float64: inPlace(Double.self)
         default:
             throw ScopeKitError.badInput("flat-field correction does not handle \(planes.dtype) images")
         }

@@ -208,7 +208,7 @@ public struct FlatFieldCorrector: Sendable {
 
         /// Pixels per block of the shared-profile path: the block's dark- and flat-field (32 KiB) stay in cache
         /// while every plane passes over it, so the profiles are read from memory once per call, not once per plane.
-        static let block = 32768
+        static let block = 16384
 
         /// Calls `kernel(k, lo, n, dark, flat)` for pixels `lo..<lo + n` of every plane k, with that plane's
         /// profiles (already advanced to `lo`), each pixel of each plane exactly once, in parallel over rows.

@@ -144,11 +144,12 @@ struct FlatFieldApplyTests {
     func inPlaceThreads() throws {
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
-        let big = AnyArray(NDArray<UInt16>((0..<(3 * 64 * 61)).map { UInt16($0 * 37 % 60000) }, shape: [3, 64, 61]))
-        let flat = NDArray<Float>((0..<(64 * 61)).map { 0.8 + Float($0 % 61) / 200 }, shape: [64, 61])
+        // 600 rows: more than one row chunk (16384 / 61 = 268 rows at least) and more than one pixel block.
+        let big = AnyArray(NDArray<UInt16>((0..<(3 * 600 * 61)).map { UInt16($0 * 37 % 60000) }, shape: [3, 600, 61]))
+        let flat = NDArray<Float>((0..<(600 * 61)).map { 0.8 + Float($0 % 61) / 200 }, shape: [600, 61])
         let profiles = try FlatFieldProfiles(flatfield: flat, baseline: .perImage([10, 20, 30]))
         for o in [FlatFieldApplyOptions(), FlatFieldApplyOptions(timelapse: .additive)] {
-            let c = try FlatFieldCorrector(profiles: profiles, planeShape: [64, 61], options: o)
+            let c = try FlatFieldCorrector(profiles: profiles, planeShape: [600, 61], options: o)
             Parallel.threadCount = 1
             var one = big
             try c.correctInPlace(planes: &one, count: 3, firstImage: 0)

@@ -2,6 +2,8 @@
 
 flatfield.apply.uint16.16x2048: the mesoSPIM task's correction with ScopeKit's rounding,
 clip(rint((x − d)/f), 0, 65535).astype(uint16), on 16 uint16 planes of 2048² (same pixels as the Swift side).
+flatfield.apply.uint16.inplace.16x2048: the same correction in place, re-applied to x on every run through one
+reused float32 buffer t (subtract, divide, rint, clip into t, then x[...] = t).
 flatfield.apply.memcpy.16x2048: x.copy() of the same array (the memory-bandwidth baseline).
 flatfield.basic.fit.<mode>.<T>x<N>: BaSiCPy 1.2.0 (jax 0.4.23, CPU) `BaSiC(fitting_mode=mode).fit` on T
 deterministic vignetted N² tiles (same formula as the Swift side; 200 × 256² and 100 × 2048²), default
@@ -75,6 +77,19 @@ def apply():
     return lambda: np.clip(np.rint((x - d) / f), 0, 65535).astype(np.uint16)
 
 
+def apply_inplace():
+    x, f, d = apply_inputs()
+    t = np.empty(x.shape, np.float32)
+
+    def run():
+        np.subtract(x, d, out=t)
+        np.divide(t, f, out=t)
+        np.rint(t, out=t)
+        np.clip(t, 0, 65535, out=t)
+        x[...] = t
+    return run
+
+
 def copy():
     x, _, _ = apply_inputs()
     return lambda: x.copy()
@@ -82,7 +97,8 @@ def copy():
 
 BENCHMARKS = {f"flatfield.basic.fit.{m}.{t}x{n}": fit(m, t, n)
               for (t, n) in [(200, 256), (100, 2048)] for m in ["ladmap", "approximate"]}
-BENCHMARKS.update({"flatfield.apply.uint16.16x2048": apply, "flatfield.apply.memcpy.16x2048": copy})
+BENCHMARKS.update({"flatfield.apply.uint16.16x2048": apply, "flatfield.apply.uint16.inplace.16x2048": apply_inplace,
+                   "flatfield.apply.memcpy.16x2048": copy})
 
 if __name__ == "__main__":
     run(BENCHMARKS, sys.argv[1:])

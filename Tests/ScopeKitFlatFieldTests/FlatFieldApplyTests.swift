@@ -86,6 +86,82 @@ struct FlatFieldApplyTests {
         _ = x
     }
 
+    @Test("in place equals out of place bit for bit: uint8, uint16, float32, time-lapse modes, baseline subtraction")
+    func inPlaceMatchesOutOfPlace() throws {
+        let (x, p) = try fixtureProfiles()
+        let u16 = AnyArray(x)
+        let u8 = AnyArray(NDArray<UInt8>(x.elements.map { UInt8(truncatingIfNeeded: $0) }, shape: x.shape))
+        let f32 = AnyArray(NDArray<Float>(x.elements.map { Float($0) * 1.25 + 0.375 }, shape: x.shape))
+        let options = [FlatFieldApplyOptions(), FlatFieldApplyOptions(timelapse: .multiplicative),
+                       FlatFieldApplyOptions(timelapse: .additive), FlatFieldApplyOptions(subtractBaseline: true),
+                       FlatFieldApplyOptions(timelapse: .multiplicative, subtractBaseline: true)]
+        for o in options {
+            let c = try FlatFieldCorrector(profiles: p, planeShape: [16, 12], options: o)
+            for input in [u16, u8, f32] {
+                var planes = input
+                try c.correctInPlace(planes: &planes, count: 2, firstImage: 0)
+                let expected = try c.correct(planes: input, count: 2, firstImage: 0)
+                #expect(planes == expected, "\(input.dtype) \(o)")
+                #expect(planes.dtype == input.dtype)
+                if o == FlatFieldApplyOptions(), input.dtype == .float32 {
+                    // Floats are stored as computed: NaN-free here, so exact equality is meaningful.
+                    #expect(planes.typed(as: Float.self)!.elements.allSatisfy { $0.isFinite })
+                }
+            }
+        }
+        // Against the numpy fixture directly.
+        var planes = u16
+        try FlatFieldCorrector(profiles: p, planeShape: [16, 12]).correctInPlace(planes: &planes, count: 2, firstImage: 0)
+        #expect(planes == AnyArray(try FlatFieldSamples.npy("apply_u16.npy") as NDArray<UInt16>))
+    }
+
+    @Test("in place writes into the storage it was given when unique, copies when shared, refuses float32 output")
+    func inPlaceStorage() throws {
+        let (x, p) = try fixtureProfiles()
+        let c = try FlatFieldCorrector(profiles: p, planeShape: [16, 12])
+        let original = x.elements
+        // Unique: the same storage is overwritten (no hidden copy).
+        var unique = AnyArray(NDArray<UInt16>(original, shape: x.shape))
+        let before = unique.typed(as: UInt16.self)!.withUnsafeBufferPointer { $0.baseAddress! }
+        try c.correctInPlace(planes: &unique, count: 2, firstImage: 0)
+        let after = unique.typed(as: UInt16.self)!.withUnsafeBufferPointer { $0.baseAddress! }
+        #expect(before == after)
+        #expect(unique.typed(as: UInt16.self)!.elements != original)
+        // Shared: the other holder keeps its values.
+        var shared = AnyArray(x)
+        try c.correctInPlace(planes: &shared, count: 2, firstImage: 0)
+        #expect(x.elements == original)
+        #expect(shared == unique)
+        // float32 output of uint16 planes cannot be in place; the planes are left as they were.
+        let f = try FlatFieldCorrector(profiles: p, planeShape: [16, 12], options: FlatFieldApplyOptions(float32Output: true))
+        var kept = AnyArray(x)
+        #expect(throws: ScopeKitError.self) { try f.correctInPlace(planes: &kept, count: 2, firstImage: 0) }
+        #expect(kept == AnyArray(x))
+        #expect(throws: ScopeKitError.self) { try c.correctInPlace(planes: &kept, count: 3, firstImage: 0) }
+    }
+
+    @Test("in place: the result does not depend on the thread count, shared or per-plane profiles")
+    func inPlaceThreads() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        // 600 rows: more than one row chunk (16384 / 61 = 268 rows at least) and more than one pixel block.
+        let big = AnyArray(NDArray<UInt16>((0..<(3 * 600 * 61)).map { UInt16($0 * 37 % 60000) }, shape: [3, 600, 61]))
+        let flat = NDArray<Float>((0..<(600 * 61)).map { 0.8 + Float($0 % 61) / 200 }, shape: [600, 61])
+        let profiles = try FlatFieldProfiles(flatfield: flat, baseline: .perImage([10, 20, 30]))
+        for o in [FlatFieldApplyOptions(), FlatFieldApplyOptions(timelapse: .additive)] {
+            let c = try FlatFieldCorrector(profiles: profiles, planeShape: [600, 61], options: o)
+            Parallel.threadCount = 1
+            var one = big
+            try c.correctInPlace(planes: &one, count: 3, firstImage: 0)
+            Parallel.threadCount = 4
+            var four = big
+            try c.correctInPlace(planes: &four, count: 3, firstImage: 0)
+            #expect(one == four)
+            #expect(one == (try c.correct(planes: big, count: 3, firstImage: 0)))
+            #expect(one != big)
+        }
+    }
+
     @Test("time-lapse needs one baseline value per image; a missing baseline is refused")
     func timelapseErrors() throws {
         let (x, p) = try fixtureProfiles()

@@ -103,3 +103,40 @@ public func flatFieldCorrect<I: FlatFieldInput, O: FlatFieldOutput>(
         }
     }
 }
+
+/// The flat-field kernel in place: `p[i] = g((p[i] − dark)/flat − offset)` for `count` pixels of a dtype that is
+/// both read and written (the output dtype equals the input dtype).
+///
+/// Computes exactly what ``flatFieldCorrect(_:_:dark:flat:count:offset:subtract:)`` computes with the source and
+/// destination the same buffer, but through one pointer: a separate source and destination that alias would
+/// fail the vectoriser's run-time overlap check and fall back to the scalar loop. Each cache line is read once
+/// and written once (the traffic of a copy), and no output array is allocated.
+///
+/// ```swift
+/// buffer.withUnsafeMutableBufferPointer { p in
+///     flatFieldCorrectInPlace(p.baseAddress!, dark: d, flat: f, count: p.count, offset: 0, subtract: nil)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - pixels: the pixels, overwritten with their corrected values.
+///   - dark: per-pixel dark-field (already including `S·B_n` for the additive time-lapse mode).
+///   - flat: per-pixel flat-field (1 for the additive mode).
+///   - offset: the multiplicative time-lapse baseline B_n, else 0.
+///   - b: the baseline subtracted after the correction (`y > b ? y − b : 0`), or `nil`.
+/// - Complexity: O(count).
+@inlinable
+public func flatFieldCorrectInPlace<T: FlatFieldInput & FlatFieldOutput>(
+    _ pixels: UnsafeMutablePointer<T>, dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
+    offset: Float, subtract b: Float?) {
+    if let b {
+        for i in 0..<count {
+            let y = (pixels[i].flatFieldFloat - dark[i]) / flat[i] - offset
+            pixels[i] = T.flatFieldValue(y > b ? y - b : 0)
+        }
+    } else {
+        for i in 0..<count {
+            pixels[i] = T.flatFieldValue((pixels[i].flatFieldFloat - dark[i]) / flat[i] - offset)
+        }
+    }
+}

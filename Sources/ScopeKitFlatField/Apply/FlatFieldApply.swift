@@ -4,7 +4,8 @@ import ScopeKitIO
 
 /// Corrects every tile of a channel and writes one file per tile, so that either all tiles are written or none.
 ///
-/// Tiles are read, corrected and written one at a time (memory: one tile). Files go to a hidden staging folder
+/// Tiles are read, corrected and written one at a time (memory: one tile; corrected in place when the output
+/// dtype is the input's). Files go to a hidden staging folder
 /// inside `output` first (each through ``OutputFile``) and are renamed into place only after every tile
 /// succeeded; on any error the staging folder is removed and `output` is left as it was. A tile keeps its
 /// file name and format when the format can store the output dtype (TIFF, NPY; PNG for 8/16-bit), else it is
@@ -70,11 +71,18 @@ public enum FlatFieldApply {
         var image = 0
         for (k, tile) in channel.tiles.enumerated() {
             let reader = try tile.open()
-            let planes = try AnyArray.assemblingPlanes(shape: [tile.planeCount] + tile.planeShape, dtype: tile.dtype,
-                                                       planeCount: tile.planeCount) { try reader.readPlane($0) }
-            var corrected: AnyArray
-            do { corrected = try corrector.correct(planes: planes, count: tile.planeCount, firstImage: image) }
-            catch let e as ScopeKitError { throw e.file == nil ? e.attributed(to: tile.url.path) : e }
+            var corrected = try AnyArray.assemblingPlanes(shape: [tile.planeCount] + tile.planeShape,
+                                                          dtype: tile.dtype, planeCount: tile.planeCount) {
+                try reader.readPlane($0)
+            }
+            // Same dtype out (the common case): correct the buffer just read in place, no second array.
+            do {
+                if corrector.outputType(for: tile.dtype) == tile.dtype {
+                    try corrector.correctInPlace(planes: &corrected, count: tile.planeCount, firstImage: image)
+                } else {
+                    corrected = try corrector.correct(planes: corrected, count: tile.planeCount, firstImage: image)
+                }
+            } catch let e as ScopeKitError { throw e.file == nil ? e.attributed(to: tile.url.path) : e }
             if !tile.isStack { corrected = corrected.reshaped(tile.planeShape) }
             var cal = tile.calibration
             if cal.axes.count != corrected.shape.count { cal = Calibration(rank: corrected.shape.count) }

@@ -168,9 +168,8 @@ import ScopeKitCore
             var got: [LevelledFrame<Float>] = []
             _ = try p.stream(frames: 2, rows: 30, cols: 40, outputs: [.records], read: { movie.frame($0) },
                              write: { got.append($0) })
-            // the same steps; Float results near 0 keep the kernels' rounding (dense and masked paths differ by ulps)
-            let worst = zip(got.flatMap(\.levelled.elements), full.levelled.elements).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst <= 1e-6, "\(routine): max |Δ| \(worst)")
+            // the same steps and the same kernel paths (frames load with their finiteness flag): bit for bit
+            #expect(got.flatMap(\.levelled.elements) == full.levelled.elements, "\(routine)")
             let record = got[0].record!.steps
             #expect(record.count == p.steps.count)
             #expect(record.contains { $0.operation == "weighted-plane:2,2" && $0.terms?.count == 9 })

@@ -530,13 +530,17 @@ public enum BaSiC {
         // Each z-plane is resized on its own (skimage keeps an axis whose size does not change).
         let target = (frameShape[frameShape.count - 2], frameShape[frameShape.count - 1])
         let plane = stack.rows * stack.columns
-        func resized(_ p: [Double]) -> [Float] {
-            (0..<stack.depth).flatMap { z in
-                resizeProfile(Array(p[(z * plane)..<((z + 1) * plane)]), from: working, to: target)
+        // Written straight into the profile arrays: one full-size buffer per profile.
+        func resized(_ p: [Double]) -> NDArray<Float> {
+            NDArray<Float>(unsafeUninitializedShape: frameShape) { out in
+                for z in 0..<stack.depth {
+                    resizeProfile(Array(p[(z * plane)..<((z + 1) * plane)]), from: working, to: target,
+                                  into: out.baseAddress! + z * target.0 * target.1)
+                }
             }
         }
-        return BaSiCProfiles(flatfield: NDArray(resized(flat), shape: frameShape),
-                             darkfield: NDArray(resized(dark), shape: frameShape),
+        return BaSiCProfiles(flatfield: resized(flat),
+                             darkfield: resized(dark),
                              baseline: NDArray(baseline.map { Float($0) }, shape: [t]),
                              report: report)
     }

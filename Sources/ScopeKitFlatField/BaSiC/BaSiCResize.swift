@@ -183,7 +183,21 @@ extension BaSiC {
     /// order 1, `mode='reflect'`, `clip=True`). Enlarging interpolates linearly; shrinking first smooths
     /// with scikit-image's anti-aliasing Gaussian (σ = (factor − 1)/2, mirrored edges).
     static func resizeProfile(_ p: [Double], from shape: (Int, Int), to target: (Int, Int)) -> [Float] {
-        if shape == target { return p.map { Float($0) } }
+        [Float](unsafeUninitializedCapacity: target.0 * target.1) { out, count in
+            resizeProfile(p, from: shape, to: target, into: out.baseAddress!)
+            count = target.0 * target.1
+        }
+    }
+
+    /// ``resizeProfile(_:from:to:)`` written into `out` (`target.0 · target.1` floats), so a full-size profile
+    /// is allocated once, by the caller (a 2048² profile is 16 MiB of fresh, kernel-zeroed pages per buffer).
+    static func resizeProfile(_ p: [Double], from shape: (Int, Int), to target: (Int, Int),
+                              into out: UnsafeMutablePointer<Float>) {
+        let count = target.0 * target.1
+        if shape == target {
+            for i in 0..<count { out[i] = Float(p[i]) }
+            return
+        }
         var src = p.map { Float($0) }
         let lo = src.min() ?? 0, hi = src.max() ?? 0
         // Anti-aliasing for an axis that shrinks.
@@ -194,17 +208,13 @@ extension BaSiC {
         }
         let plan = Resampler2D(rows: .linearMirror(from: shape.0, to: target.0),
                                columns: .linearMirror(from: shape.1, to: target.1))
-        var out = [Float](repeating: 0, count: target.0 * target.1)
         var scratch = [Float](repeating: 0, count: plan.scratchCount)
         src.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                scratch.withUnsafeMutableBufferPointer { t in
-                    plan.apply(s.baseAddress!, into: o.baseAddress!, scratch: t.baseAddress!)
-                }
+            scratch.withUnsafeMutableBufferPointer { t in
+                plan.apply(s.baseAddress!, into: out, scratch: t.baseAddress!)
             }
         }
-        for i in out.indices { out[i] = Swift.min(Swift.max(out[i], lo), hi) }
-        return out
+        for i in 0..<count { out[i] = Swift.min(Swift.max(out[i], lo), hi) }
     }
 
     /// `scipy.ndimage.gaussian_filter(mode='mirror', truncate=4)` of a small 2-D image.

@@ -203,4 +203,39 @@ struct FlatFieldApplyTests {
         #expect(throws: ScopeKitError.self) { try FlatFieldApply.run(channel, corrector: c, output: fresh, overwrite: false) }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: fresh.path)) ?? []).isEmpty)
     }
+
+    @Test("the eight-pixel uint16 kernel equals the scalar formula bit for bit: ties, NaN, ±∞, zero and tiny flats, huge values, offsets")
+    func uint16KernelEdgeCases() {
+        var rng = SeededGenerator(seed: 11)
+        let n = 4099   // not a multiple of 8: the scalar tail runs too
+        var src = [UInt16](repeating: 0, count: n), dark = [Float](repeating: 0, count: n)
+        var flat = [Float](repeating: 1, count: n)
+        let oddFlats: [Float] = [.infinity, -.infinity, 0, -0.0, 1e-30, -1e-30, .nan, 0.5, 2, 4]
+        for i in 0..<n {
+            src[i] = UInt16.random(in: 0...65535, using: &rng)
+            switch i % 8 {
+            case 0: dark[i] = Float.random(in: -70000...70000, using: &rng); flat[i] = Float.random(in: 1e-6...10, using: &rng)
+            case 1: dark[i] = .nan
+            case 2: flat[i] = oddFlats[(i / 8) % oddFlats.count]
+            case 3: dark[i] = Float(src[i]) - Float(i % 5) * 0.5 - 0.5; flat[i] = [1, 2, 0.5, 4][(i / 8) % 4]
+            case 4: dark[i] = -Float.random(in: 0...1e9, using: &rng); flat[i] = Float.random(in: 1e-3...1, using: &rng)
+            case 5: dark[i] = .infinity
+            default: dark[i] = Float.random(in: 0...100, using: &rng); flat[i] = Float.random(in: 0.1...3, using: &rng)
+            }
+        }
+        for offset: Float in [0, 0.5, -3.25, 1e6] {
+            let expected = (0..<n).map { UInt16.flatFieldValue((Float(src[$0]) - dark[$0]) / flat[$0] - offset) }
+            var out = [UInt16](repeating: 7, count: n), inPlace = src
+            flatFieldCorrect(src, &out, dark: dark, flat: flat, count: n, offset: offset, subtract: nil)
+            inPlace.withUnsafeMutableBufferPointer {
+                flatFieldCorrectInPlace($0.baseAddress!, dark: dark, flat: flat, count: n, offset: offset, subtract: nil)
+            }
+            #expect(out == expected, "offset \(offset)")
+            #expect(inPlace == expected, "offset \(offset)")
+            // The vector part really ran (and stopped at a multiple of 8).
+            var probe = [UInt16](repeating: 0, count: n)
+            #expect(flatFieldCorrectUInt16(src, &probe, dark: dark, flat: flat, count: n, offset: offset) == n / 8 * 8)
+            #expect(probe[..<(n / 8 * 8)] == expected[..<(n / 8 * 8)])
+        }
+    }
 }

@@ -80,8 +80,9 @@ extension Double: FlatFieldInput, FlatFieldOutput {
 /// The flat-field kernel: `out = g((in − dark)/flat − offset)` for `count` pixels, where g subtracts the
 /// baseline `b` when given (`y > b ? y − b : 0`) and then stores into the output type.
 ///
-/// Plain loops over branch-free element conversions (see `roundedBits`), which the compiler vectorises:
-/// uint16 → uint16 runs at memory speed.
+/// Plain loops over branch-free element conversions (see `roundedBits`), which the compiler vectorises;
+/// uint16 → uint16 without baseline subtraction takes the eight-pixel
+/// ``flatFieldCorrectUInt16(_:_:dark:flat:count:offset:)`` (same bits, about half the instructions).
 ///
 /// - Parameters:
 ///   - dark: per-pixel dark-field (already including `S·B_n` for the additive time-lapse mode).
@@ -92,13 +93,19 @@ extension Double: FlatFieldInput, FlatFieldOutput {
 public func flatFieldCorrect<I: FlatFieldInput, O: FlatFieldOutput>(
     _ src: UnsafePointer<I>, _ dst: UnsafeMutablePointer<O>, dark: UnsafePointer<Float>,
     flat: UnsafePointer<Float>, count: Int, offset: Float, subtract b: Float?) {
+    var start = 0
+    if b == nil, I.self == UInt16.self, O.self == UInt16.self {
+        start = flatFieldCorrectUInt16(UnsafeRawPointer(src).assumingMemoryBound(to: UInt16.self),
+                                       UnsafeMutableRawPointer(dst).assumingMemoryBound(to: UInt16.self),
+                                       dark: dark, flat: flat, count: count, offset: offset)
+    }
     if let b {
-        for i in 0..<count {
+        for i in start..<count {
             let y = (src[i].flatFieldFloat - dark[i]) / flat[i] - offset
             dst[i] = O.flatFieldValue(y > b ? y - b : 0)
         }
     } else {
-        for i in 0..<count {
+        for i in start..<count {
             dst[i] = O.flatFieldValue((src[i].flatFieldFloat - dark[i]) / flat[i] - offset)
         }
     }
@@ -129,14 +136,66 @@ public func flatFieldCorrect<I: FlatFieldInput, O: FlatFieldOutput>(
 public func flatFieldCorrectInPlace<T: FlatFieldInput & FlatFieldOutput>(
     _ pixels: UnsafeMutablePointer<T>, dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
     offset: Float, subtract b: Float?) {
+    var start = 0
+    if b == nil, T.self == UInt16.self {
+        let p = UnsafeMutableRawPointer(pixels).assumingMemoryBound(to: UInt16.self)
+        start = flatFieldCorrectUInt16(p, p, dark: dark, flat: flat, count: count, offset: offset)
+    }
     if let b {
-        for i in 0..<count {
+        for i in start..<count {
             let y = (pixels[i].flatFieldFloat - dark[i]) / flat[i] - offset
             pixels[i] = T.flatFieldValue(y > b ? y - b : 0)
         }
     } else {
-        for i in 0..<count {
+        for i in start..<count {
             pixels[i] = T.flatFieldValue((pixels[i].flatFieldFloat - dark[i]) / flat[i] - offset)
         }
     }
+}
+
+/// The uint16 → uint16 flat-field kernel, eight pixels at a time: `dst = round(clip((src − dark)/flat − offset))`
+/// for the first `count / 8 · 8` pixels. Returns how many pixels it did; the caller finishes the tail.
+///
+/// Bit-identical to ``UInt16/flatFieldValue(_:)`` applied to the scalar formula (the same float operations in the
+/// same order, ties to even, NaN → 0, clipped to 0…65535), with fewer instructions on baseline x86-64 (SSE2):
+/// - `max(v, −1)` is one `maxps`, and it maps NaN to −1 (the second operand wins), which clips to 0 below;
+/// - `v + (1.5·2²³ − 32768)` rounds to an integer (ties to even) in its low mantissa bits, so the bits minus
+///   those of 1.5·2²³ are `round(v) − 32768` as an `Int32`; any `v ≥ 2²⁴ − 12 550 144` (∞ included) gives a
+///   larger integer, never a smaller one;
+/// - saturating those to `Int16` (one `packssdw`) clips to −32768…32767, and flipping the sign bit maps
+///   that to 0…65535.
+/// `src` and `dst` may be the same buffer (each group of eight is loaded before it is stored).
+///
+/// - Parameters:
+///   - src: the input pixels.
+///   - dst: the output pixels (may equal `src`).
+///   - dark: per-pixel dark-field.
+///   - flat: per-pixel flat-field.
+///   - count: the number of pixels available.
+///   - offset: the multiplicative time-lapse baseline, else 0.
+/// - Returns: the number of pixels written, a multiple of 8.
+/// - Complexity: O(count).
+@inlinable
+public func flatFieldCorrectUInt16(_ src: UnsafePointer<UInt16>, _ dst: UnsafeMutablePointer<UInt16>,
+                                   dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
+                                   offset: Float) -> Int {
+    let lo = SIMD8<Float>(repeating: -1), off = SIMD8<Float>(repeating: offset)
+    let magic = SIMD8<Float>(repeating: 12_550_144)                      // 1.5·2²³ − 32768
+    let magicBits = SIMD8<Int32>(repeating: Int32(bitPattern: (12_582_912 as Float).bitPattern))
+    let int16Min = SIMD8<Int32>(repeating: -32768), int16Max = SIMD8<Int32>(repeating: 32767)
+    var i = 0
+    while i + 8 <= count {
+        let raw = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<UInt16>.self)
+        let x = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: raw))
+        let d = UnsafeRawPointer(dark + i).loadUnaligned(as: SIMD8<Float>.self)
+        let f = UnsafeRawPointer(flat + i).loadUnaligned(as: SIMD8<Float>.self)
+        let v = (x - d) / f - off
+        let c = lo.replacing(with: v, where: v .> lo)                      // maxps: NaN → −1
+        let s = unsafeBitCast(c + magic, to: SIMD8<Int32>.self) &- magicBits
+        let packed = SIMD8<Int16>(truncatingIfNeeded: s.clamped(lowerBound: int16Min, upperBound: int16Max))
+        let out = unsafeBitCast(packed, to: SIMD8<UInt16>.self) ^ SIMD8<UInt16>(repeating: 0x8000)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: out, as: SIMD8<UInt16>.self)
+        i += 8
+    }
+    return i
 }

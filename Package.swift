@@ -80,13 +80,15 @@ let package = Package(
             path: "Benchmarks/ScopeKitBenchmarks",
             swiftSettings: optimized + [.swiftLanguageMode(.v5)]),
 
-        .testTarget(name: "ScopeKitCoreTests", dependencies: ["ScopeKitCore"]),
-        .testTarget(name: "ScopeKitIOTests", dependencies: ["ScopeKitIO"]),
-        .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier"]),
-        .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender"]),
-        .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing"]),
-        .testTarget(name: "ScopeKitLevellingTests", dependencies: ["ScopeKitLevelling"]),
-        .testTarget(name: "ScopeKitFlatFieldTests", dependencies: ["ScopeKitFlatField"]),
-        .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit"]),
+        // Test-only: where the tests find fixtures and the shared corpus (not part of any product).
+        .target(name: "ScopeKitTestSupport", path: "Tests/ScopeKitTestSupport"),
+        .testTarget(name: "ScopeKitCoreTests", dependencies: ["ScopeKitCore", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitIOTests", dependencies: ["ScopeKitIO", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitLevellingTests", dependencies: ["ScopeKitLevelling", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitFlatFieldTests", dependencies: ["ScopeKitFlatField", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit", "ScopeKitTestSupport"]),
     ]
 )

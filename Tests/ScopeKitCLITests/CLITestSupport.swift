@@ -1,4 +1,5 @@
 import Foundation
+import ScopeKitTestSupport
 
 /// Runs the built `scopekit` executable and captures its output.
 struct CLIResult {
@@ -45,14 +46,5 @@ enum CLI {
 
 /// The shared corpus beside the repository (`../shared/corpus`), if present.
 enum Corpus {
-    static let root: URL? = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for candidate in [repo.deletingLastPathComponent().appendingPathComponent("shared/corpus"),
-                          URL(fileURLWithPath: "/work/shared/corpus")]
-        where FileManager.default.fileExists(atPath: candidate.path) {
-            return candidate
-        }
-        return nil
-    }()
+    static let root = TestPaths.corpusRoot
 }

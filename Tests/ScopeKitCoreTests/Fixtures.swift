@@ -1,12 +1,12 @@
 import Foundation
 import ScopeKitCore
+import ScopeKitTestSupport
 
 /// Locates and decodes the reference files written by `Scripts/fixtures/<domain>.py`.
 enum Fixtures {
-    /// `Tests/Fixtures/<domain>/<name>`, found from this source file's path.
-    static func url(_ domain: String, _ name: String, file: String = #filePath) -> URL {
-        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures").appendingPathComponent(domain).appendingPathComponent(name)
+    /// `Tests/Fixtures/<domain>/<name>`.
+    static func url(_ domain: String, _ name: String) -> URL {
+        TestPaths.fixtures(domain).appendingPathComponent(name)
     }
 
     /// Decodes a JSON fixture; the numbers NaN and ±∞ are written as the strings "nan", "inf", "-inf".

@@ -1,26 +1,19 @@
 import Foundation
 import ScopeKitCore
 @testable import ScopeKitFlatField
+import ScopeKitTestSupport
 
 /// Fixtures of Scripts/fixtures/basic.py and the shared corpus.
 enum BaSiCFixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/basic")
+    static let directory = TestPaths.fixtures("basic")
 
     static func json(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: directory.appendingPathComponent(name))
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
-    /// `<repo>/../shared/corpus/flatfield/basicpy`, else `/work/shared/corpus/...`; nil when absent.
-    static let corpus: URL? = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for c in [repo.deletingLastPathComponent().appendingPathComponent("shared/corpus/flatfield/basicpy"),
-                  URL(fileURLWithPath: "/work/shared/corpus/flatfield/basicpy")]
-        where FileManager.default.fileExists(atPath: c.path) { return c }
-        return nil
-    }()
+    /// The corpus folder `flatfield/basicpy`; nil when absent.
+    static let corpus = TestPaths.corpus("flatfield/basicpy")
 }
 
 func floats(_ any: Any?) -> [Float] { (any as! [NSNumber]).map { $0.floatValue } }

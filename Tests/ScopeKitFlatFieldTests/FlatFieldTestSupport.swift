@@ -2,11 +2,11 @@ import Foundation
 import ScopeKitCore
 import ScopeKitIO
 @testable import ScopeKitFlatField
+import ScopeKitTestSupport
 
 /// Small synthetic flat-field datasets written to temporary folders.
 enum FlatFieldSamples {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/flatfield")
+    static let fixtures = TestPaths.fixtures("flatfield")
 
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("scopekit-ff-\(UUID().uuidString)")

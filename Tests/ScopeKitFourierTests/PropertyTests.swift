@@ -3,6 +3,7 @@ import Foundation
 import ScopeKitCore
 import Testing
 @testable import ScopeKitFourier
+import ScopeKitTestSupport
 
 @Suite("FFT helpers, round trips, threading and errors")
 struct PropertyTests {
@@ -73,13 +74,8 @@ struct PropertyTests {
 
     @Test("BaSiC reference vectors: DCT.forward2D equals MATLAB mirt_dct2 and inverse2D undoes it")
     func basicMirtDCT2() throws {
-        let candidates = [
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("../shared/corpus"),
-            URL(fileURLWithPath: "/work/shared/corpus"),
-        ]
-        guard let corpus = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            print("skipping BaSiC DCT vectors: shared corpus not found at \(candidates.map(\.path))")
+        guard let corpus = TestPaths.corpusRoot else {
+            print("skipping BaSiC DCT vectors: shared corpus not found beside the repository")
             return
         }
         let dir = corpus.appendingPathComponent("flatfield/basicpy/dct")

@@ -1,6 +1,7 @@
 import Foundation
 import ScopeKitCore
 @testable import ScopeKitFourier
+import ScopeKitTestSupport
 
 /// SplitMix64, bit-identical to `splitmix` in Scripts/fixtures/fourier.py.
 struct SplitMix64 {
@@ -79,8 +80,7 @@ struct Fixtures {
     let cases: [Case]
     let data: [Double]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/fourier")
+    static let directory = TestPaths.fixtures("fourier")
 
     static let shared: Fixtures = {
         let manifest = try! Data(contentsOf: directory.appendingPathComponent("cases.json"))

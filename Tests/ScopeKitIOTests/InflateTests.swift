@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import ScopeKitTestSupport
 @testable import ScopeKitIO
 import ScopeKitCore
 
 /// Sample inputs shared by the Inflate and Deflate tests.
 enum DeflateSamples {
-    static let folder = NPYFixtures.root.appendingPathComponent("Fixtures/deflate")
+    static let folder = TestPaths.fixtures("deflate")
 
     static func bytes(count: Int, seed: UInt64, alphabet: Int) -> [UInt8] {
         var s = seed

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import ScopeKitTestSupport
 import ScopeKitCore
 @testable import ScopeKitIO
 
 enum MetadataFixtures {
-    static let folder = NPYFixtures.root.appendingPathComponent("Fixtures/metadata")
+    static let folder = TestPaths.fixtures("metadata")
     nonisolated(unsafe) static let expected: [String: Any] = {
         let data = try! Data(contentsOf: folder.appendingPathComponent("expected.json"))
         return try! JSONSerialization.jsonObject(with: data) as! [String: Any]

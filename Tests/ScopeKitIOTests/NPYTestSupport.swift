@@ -2,11 +2,11 @@ import Foundation
 import Testing
 import ScopeKitCore
 @testable import ScopeKitIO
+import ScopeKitTestSupport
 
 /// Shared helpers for the NPY / NPZ / metadata tests.
 enum NPYFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    static let folder = root.appendingPathComponent("Fixtures/npy")
+    static let folder = TestPaths.fixtures("npy")
 
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
@@ -18,13 +18,8 @@ enum NPYFixtures {
 
     static func section(_ name: String) -> [String: Any] { expected[name] as! [String: Any] }
 
-    /// The shared corpus (`../shared/corpus` beside the repository, or beside the worktree folder).
-    static var corpus: URL? {
-        let repo = root.deletingLastPathComponent()
-        let candidates = [repo.deletingLastPathComponent().appendingPathComponent("shared/corpus"),
-                          repo.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus")]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-    }
+    /// The shared corpus; nil when absent.
+    static var corpus: URL? { TestPaths.corpusRoot }
 }
 
 /// The index of the first value that differs from the expected strings written by the fixture script, or

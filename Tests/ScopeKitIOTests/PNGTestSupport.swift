@@ -1,21 +1,18 @@
 import Foundation
 import ScopeKitCore
 @testable import ScopeKitIO
+import ScopeKitTestSupport
 
 /// Shared helpers of the PNG tests.
 enum PNGFixtures {
     /// `Tests/Fixtures/png`.
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/png")
+    static let folder = TestPaths.fixtures("png")
 
-    /// The shared corpus: `<repo>/../shared/corpus`, else `/work/shared/corpus`.
-    static let corpus: URL = {
-        let repo = folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let local = repo.deletingLastPathComponent().appendingPathComponent("shared/corpus")
-        return FileManager.default.fileExists(atPath: local.path) ? local : URL(fileURLWithPath: "/work/shared/corpus")
-    }()
+    /// The shared corpus (a path that does not exist when it is absent: see `corpusExists`).
+    static let corpus: URL = TestPaths.corpusRoot
+        ?? TestPaths.repository.deletingLastPathComponent().appendingPathComponent("shared/corpus")
 
-    static var corpusExists: Bool { FileManager.default.fileExists(atPath: corpus.path) }
+    static var corpusExists: Bool { TestPaths.corpusRoot != nil }
 
     struct Values: Decodable {
         var shape: [Int]

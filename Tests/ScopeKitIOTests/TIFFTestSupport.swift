@@ -2,23 +2,14 @@ import Foundation
 import Testing
 @testable import ScopeKitIO
 import ScopeKitCore
+import ScopeKitTestSupport
 
 /// Paths and reference data shared by the TIFF tests.
 enum TIFFTestSupport {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiff")
+    static let fixtures = TestPaths.fixtures("tiff")
 
-    /// The shared corpus: `<repo>/../shared/corpus`, else `/work/shared/corpus`; nil when absent.
-    static let corpus: URL? = {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        for candidate in [repo.deletingLastPathComponent().appendingPathComponent("shared/corpus"),
-                          URL(fileURLWithPath: "/work/shared/corpus")]
-        where FileManager.default.fileExists(atPath: candidate.path) {
-            return candidate
-        }
-        return nil
-    }()
+    /// The shared corpus; nil when absent.
+    static let corpus = TestPaths.corpusRoot
 
     /// What tifffile returned for one file (written by Scripts/fixtures/tiff.py).
     struct Reference: Decodable {

@@ -3,19 +3,14 @@ import Testing
 import ScopeKitCore
 import ScopeKitIO
 @testable import ScopeKitLevelling
+import ScopeKitTestSupport
 
 /// Reference values written by `Scripts/fixtures/afm.py` and helpers shared by the AFM format tests.
 enum AFMReference {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/afm")
-    /// The shared corpus (outside the repository): `../shared/corpus/afm` from the project root.
-    static let corpus: URL = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let beside = root.appendingPathComponent("../shared/corpus/afm").standardizedFileURL
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        return URL(fileURLWithPath: "/work/shared/corpus/afm")
-    }()
+    static let fixtures = TestPaths.fixtures("afm")
+    /// The shared corpus folder `afm` (outside the repository); a path that does not exist when it is absent.
+    static let corpus: URL = TestPaths.corpus("afm")
+        ?? TestPaths.repository.appendingPathComponent("../shared/corpus/afm").standardizedFileURL
 
     struct Case: Decodable {
         var file: String

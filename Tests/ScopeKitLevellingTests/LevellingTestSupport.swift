@@ -2,14 +2,14 @@ import Foundation
 import ScopeKitCore
 import ScopeKitIO
 @testable import ScopeKitLevelling
+import ScopeKitTestSupport
 
 /// The fixtures written by Scripts/fixtures/levelling.py (pnanolocz 0.1.0 outputs, float64).
 struct LevellingFixture {
     let name: String
     let arrays: [String: AnyArray]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/levelling")
+    static let directory = TestPaths.fixtures("levelling")
 
     init(_ name: String) throws {
         self.name = name

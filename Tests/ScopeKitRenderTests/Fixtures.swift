@@ -1,10 +1,10 @@
 import Foundation
 import ScopeKitCore
+import ScopeKitTestSupport
 
 /// Loads the reference data written by `Scripts/fixtures/render.py`.
 enum Fixture {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/render")
+    static let folder = TestPaths.fixtures("render")
 
     static func json(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: folder.appendingPathComponent(name))

@@ -2,6 +2,7 @@ import Foundation
 import ScopeKitCore
 import ScopeKitIO
 @testable import ScopeKitZSpacing
+import ScopeKitTestSupport
 
 /// Synthetic serial-section data with known spacing, built from AR(1) (exponential-decay) textures.
 enum Synthetic {
@@ -122,8 +123,7 @@ struct Fixture: Decodable {
     let ncc: NCC
 
     static let shared: Fixture = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/zspacing/zspacing.json")
+        let url = TestPaths.fixtures("zspacing").appendingPathComponent("zspacing.json")
         let data = try! Data(contentsOf: url)
         return try! JSONDecoder().decode(Fixture.self, from: data)
     }()

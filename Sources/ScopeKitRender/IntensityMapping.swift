@@ -58,7 +58,7 @@ public enum IntensityWindow: Sendable, Equatable {
     /// matplotlib's `Normalize` with `vmin == vmax`.
     ///
     /// - Throws: ``ScopeKitError/usage(_:)`` when the parameters are invalid (see ``validate()``).
-    /// - Complexity: O(n); percentile windows take three passes over the data (exact histogram selection).
+    /// - Complexity: O(n); percentile windows use Core's exact selection (no sort).
     public func resolve<T: ArrayElement>(_ array: NDArray<T>) throws -> (low: Double, high: Double) {
         try validate()
         return AnyArray(array).applying(ResolveWindow(window: self))
@@ -75,7 +75,7 @@ public enum IntensityWindow: Sendable, Equatable {
         case let .explicit(low, high):
             return (low, high)
         case let .symmetric(p):
-            var w = Quantiles.percentiles(of: array, [p], transform: { Swift.abs($0) })?[0] ?? 0
+            var w = Quantiles.percentiles(of: array, [p], magnitude: true)?[0] ?? 0
             if !(w > 0) { w = 1 }
             return (-w, w)
         }

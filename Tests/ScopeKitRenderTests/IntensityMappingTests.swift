@@ -71,10 +71,10 @@ struct IntensityMappingTests {
     @Test("percentiles by selection match numpy.percentile (linear) with ties")
     func percentiles() throws {
         let fixture = try Fixture.json("percentiles.json")
-        var values = Fixture.doubles(fixture["values"])
+        let values = Fixture.doubles(fixture["values"])
         let ps = Fixture.doubles(fixture["percentiles"])
         let expected = Fixture.doubles(fixture["expected"])
-        let got = Quantiles.percentiles(&values, ps)
+        let got = Quantiles.percentiles(of: NDArray<Double>(values, shape: [values.count]), ps)!
         for (g, e) in zip(got, expected) { #expect(abs(g - e) <= 1e-12 * max(1, abs(e)), "\(g) vs \(e)") }
         // The histogram selection on the array itself.
         let int16 = NDArray<Int16>(Fixture.doubles(fixture["values"]).map { Int16($0) }, shape: [1001])
@@ -94,17 +94,16 @@ struct IntensityMappingTests {
         for input in inputs {
             let sorted = input.sorted()
             for q: Double in [0, 10, 50, 99.9, 100] {
-                var copy = input
                 let r: Double = q / 100 * Double(sorted.count - 1)
                 let k = Int(r.rounded(.down))
                 let t: Double = r - Double(k)
                 let expected: Double = t == 0 ? sorted[k] : sorted[k] + (sorted[k + 1] - sorted[k]) * t
-                #expect(abs(Quantiles.percentiles(&copy, [q])[0] - expected) < 1e-9)
+                #expect(abs(Quantiles.percentiles(of: NDArray(input, shape: [input.count]), [q])![0] - expected) < 1e-9)
             }
         }
     }
 
-    @Test("histogram selection equals sorting for skewed data, outliers, ties and non-finite values")
+    @Test("the window percentiles equal sorting the finite values: skewed data, outliers, ties, NaN and ±∞")
     func histogramSelection() {
         var rng = SeededGenerator(seed: 11)
         var values = (0..<20000).map { _ in Double.random(in: 0..<1, using: &rng) }
@@ -128,13 +127,16 @@ struct IntensityMappingTests {
             let r = p / 100 * Double(sorted.count - 1)
             let k = Int(r.rounded(.down))
             let t = r - Double(k)
-            let expected = t > 0 ? Quantiles.lerp(sorted[k], sorted[k + 1], t) : sorted[k]
+            let d = sorted[k + (t > 0 ? 1 : 0)] - sorted[k]   // numpy's _lerp
+            let expected = t > 0 ? (t >= 0.5 ? sorted[k + 1] - d * (1 - t) : sorted[k] + d * t) : sorted[k]
             #expect(g == expected, "p = \(p)")
         }
         // |x| transform and the degenerate cases.
-        let absolute = Quantiles.percentiles(of: NDArray<Float>([-4, 1, 2, -3], shape: [4]), [100, 0],
-                                             transform: { abs($0) })!
+        let absolute = Quantiles.percentiles(of: NDArray<Float>([-4, 1, 2, -3, .infinity], shape: [5]), [100, 0],
+                                             magnitude: true)!
         #expect(absolute == [4, 1])
+        #expect(Quantiles.percentiles(of: NDArray<Int16>([-300, 1, 2], shape: [3]), [100], magnitude: true) == [300])
+        #expect(Quantiles.percentiles(of: NDArray<Float>([-.infinity, 5, .infinity], shape: [3]), [0, 100]) == [5, 5])
         #expect(Quantiles.percentiles(of: NDArray<Float>([.nan, .nan], shape: [2]), [50]) == nil)
         #expect(Quantiles.percentiles(of: NDArray<Float>([2, 2, 2], shape: [3]), [10, 90]) == [2, 2])
     }

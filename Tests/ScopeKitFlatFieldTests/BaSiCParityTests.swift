@@ -112,4 +112,10 @@ struct BaSiCParityTests {
     func options(name: String) throws {
         try Self.check(name)
     }
+
+    /// (T, Z, Y, X) stacks: BaSiCPy 1.2.0 fits them with LADMAP only (a 3-D DCT; Z stays at its size).
+    @Test(arguments: ["timelapse_pu1_4d_ladmap", "timelapse_pu1_4d_ladmap_dark", "timelapse_pu1_4d_ladmap_autosegment"])
+    func fourDimensional(name: String) throws {
+        try Self.check(name)
+    }
 }

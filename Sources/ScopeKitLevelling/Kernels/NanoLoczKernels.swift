@@ -109,21 +109,7 @@ extension _Frame {
     func _denseNanoLoczPlane(xOrder: Int, yOrder: Int) {
         let colSums = lineA, rowSums = lineB, present = flags
         let z = self.z, cols = self.cols, rows = self.rows
-        // column sums per row block, the blocks added in order
-        forEachBlock { b, blockRows in
-            let part = blockBuffer(b, 0)
-            part.update(repeating: 0, count: cols)
-            for r in blockRows {
-                let p = z + r * cols
-                for c in 0..<cols { part[c] += p[c] }
-                rowSums[r] = _sum(p, cols)
-            }
-        }
-        colSums.update(repeating: 0, count: cols)
-        for b in 0..<blockCount {
-            let part = blockBuffer(b, 0)
-            for c in 0..<cols { colSums[c] += part[c] }
-        }
+        _denseSums(columns: colSums, rows: rowSums)
         let invRows = 1 / Double(rows)
         for c in 0..<cols { colSums[c] *= invRows; present[c] = true }
         let curveX = colSums, curveY = rowSums  // _fitProfile copies its input first, so it may write in place
@@ -142,6 +128,26 @@ extension _Frame {
                 let p = z + r * cols, y = curveY[r]
                 for c in 0..<cols { p[c] -= curveX[c] + y }
             }
+        }
+    }
+
+    /// The sums of every pixel of each column (per row block, the blocks added in order) and of each row (in
+    /// 8 lanes), in one pass.
+    func _denseSums(columns colSums: UnsafeMutablePointer<Double>, rows rowSums: UnsafeMutablePointer<Double>) {
+        let z = self.z, cols = self.cols
+        forEachBlock { b, blockRows in
+            let part = blockBuffer(b, 0)
+            part.update(repeating: 0, count: cols)
+            for r in blockRows {
+                let p = z + r * cols
+                for c in 0..<cols { part[c] += p[c] }
+                rowSums[r] = _sum(p, cols)
+            }
+        }
+        colSums.update(repeating: 0, count: cols)
+        for b in 0..<blockCount {
+            let part = blockBuffer(b, 0)
+            for c in 0..<cols { colSums[c] += part[c] }
         }
     }
 
@@ -463,9 +469,24 @@ extension _Frame {
     /// strength.
     func anisotropyGate(_ gates: [AnisotropyGate]) {
         let colMeans = lineA, rowMeans = lineB
+        var nr = 0, nc = 0
+        if allFinite {   // every pixel counts
+            _denseSums(columns: colMeans, rows: rowMeans)
+            for r in 0..<rows { rowMeans[r] /= Double(cols) }
+            for c in 0..<cols { colMeans[c] /= Double(rows) }
+            nr = rows; nc = cols
+        } else {
+            _finiteRowAndColumnMeans(&nr, &nc)
+        }
+        applyAnisotropyGate(gates, columnMeans: colMeans, nc, rowMeans: rowMeans, nr)
+    }
+
+    /// The means of the finite pixels of each row and column with any (into lineB / lineA, compacted).
+    func _finiteRowAndColumnMeans(_ nr: inout Int, _ nc: inout Int) {
+        let colMeans = lineA, rowMeans = lineB
         let colCounts = labels
         for c in 0..<cols { colMeans[c] = 0; colCounts[c] = 0 }
-        var nr = 0
+        nr = 0
         for r in 0..<rows {
             var s = 0.0, n = 0
             for c in 0..<cols where z[r * cols + c].isFinite {
@@ -474,8 +495,13 @@ extension _Frame {
             }
             if n > 0 { rowMeans[nr] = s / Double(n); nr += 1 }
         }
-        var nc = 0
+        nc = 0
         for c in 0..<cols where colCounts[c] > 0 { colMeans[nc] = colMeans[c] / Double(colCounts[c]); nc += 1 }
+    }
+
+    /// The gate's decision from the row and column means, and its median line.
+    func applyAnisotropyGate(_ gates: [AnisotropyGate], columnMeans colMeans: UnsafeMutablePointer<Double>, _ nc: Int,
+                             rowMeans: UnsafeMutablePointer<Double>, _ nr: Int) {
         func sd(_ p: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
             guard n > 0 else { return .nan }
             var m = 0.0

@@ -117,9 +117,9 @@ func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Dou
 /// the values below the pivot in SIMD lanes (no branch per value, no writes) and narrows a bracket [L, U)
 /// around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
 /// rank, one more pass takes the largest value below and the smallest at or above the pivot: the middle
-/// values themselves. Exact (the same value as ``_median``); once the bracket holds at most ``_gatherWindow``
-/// values (one thread), or when it does not close within 16 rounds (ties, odd distributions; then after a
-/// constant-window check), the values in [L, U) are gathered and the middle ones selected among them.
+/// values themselves. Exact (the same value as ``_median``); once the bracket holds at most
+/// max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd distributions;
+/// then after a constant-window check), the values in [L, U) are gathered and the middle ones selected.
 ///
 /// - Parameter scratch: room for `n` values.
 /// - Complexity: O(n) per round, typically 4–6 rounds of ~0.3 operations per value.
@@ -151,9 +151,8 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
         }
         if c == kHigh + 1 && kLow == kHigh { return straddle(p).below }
         if c <= kLow { L = p; nL = c } else { U = p; nU = c }
-        // a narrow bracket: one gathering pass and a tiny select beat more counting rounds and a straddle
-        // (the split passes of a whole frame keep counting: their gather would run on one thread)
-        if !parallel && nU - nL <= _gatherWindow && L.isFinite && U.isFinite { narrow = true; break }
+        // a narrow bracket: one gathering pass and a small select beat more counting rounds and a straddle
+        if nU - nL <= Swift.max(_gatherWindow, n >> 6) && L.isFinite && U.isFinite { narrow = true; break }
         if L.isFinite && U.isFinite {
             p = L + (U - L) * ((Double(kHigh - nL) + 0.5) / Double(nU - nL))
             if !(p > L && p < U) { p = L + (U - L) / 2; if !(p > L && p < U) { break } }
@@ -175,15 +174,44 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
         let (_, first) = straddle(L)
         if U.isFinite, straddle(U).below == first { return first }
     }
-    var m = 0
-    for i in 0..<n { let x = a[i]; scratch[m] = x; m &+= _bit(x >= L) & _bit(x < U) }
+    let m = parallel ? _splitGather(a, n, L, U, into: scratch) : _gather(a, n, L, U, into: scratch)
     let upper = _select(scratch, m, kHigh - nL)
     if kLow == kHigh { return upper }
     return (_maxBelow(scratch, kHigh - nL) + upper) / 2
 }
 
-/// The bracket size (values) at which ``_countingMedian(_:_:scratch:split:)`` stops counting and gathers.
+/// The bracket size (values; at least n/64) at which ``_countingMedian(_:_:scratch:split:)`` stops counting
+/// and gathers.
 let _gatherWindow = 48
+
+/// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order, branch-free) and returns how many.
+@inline(__always)
+func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+             into dst: UnsafeMutablePointer<Double>) -> Int {
+    var m = 0
+    for i in 0..<n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U) }
+    return m
+}
+
+/// ``_gather(_:_:_:_:into:)`` over blocks of ``_splitBlock`` values spread over threads (each block gathers
+/// at its own offset of `dst`, then the blocks close up in order: the same values in the same order).
+func _splitGather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+                  into dst: UnsafeMutablePointer<Double>) -> Int {
+    let blocks = (n + _splitBlock - 1) / _splitBlock
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
+    defer { counts.deallocate() }
+    Parallel.forEach(0..<blocks) { b in
+        let lo = b * _splitBlock
+        counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, into: dst + lo)
+    }
+    var m = 0
+    for b in 0..<blocks {
+        let from = b * _splitBlock
+        if m != from { UnsafeMutableRawPointer(dst + m).copyMemory(from: dst + from, byteCount: counts[b] * 8) }
+        m += counts[b]
+    }
+    return m
+}
 
 /// Values per block of the split counting passes (a count, a minimum and a maximum do not depend on how the
 /// values are cut, so any block size gives the same answer).

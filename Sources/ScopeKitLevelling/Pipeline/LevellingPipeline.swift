@@ -13,7 +13,10 @@ public struct LevellingResult<Element: LevellingScalar>: Sendable {
 
 /// An ordered list of levelling steps applied to an image `[rows, cols]` or a movie `[frames, rows, cols]`.
 ///
-/// Frames run in parallel (`Parallel.forEachChunk`); each frame is levelled in Float64 scratch memory. A
+/// Frames run in parallel (`Parallel.forEachChunk`); each frame is levelled in Float64 scratch memory. With
+/// fewer frames than threads (a viewer's one-frame preview) the kernels also spread each frame's row blocks
+/// over threads; the blocks and the order their partial sums are combined in are fixed, so the bytes are the
+/// same either way. A
 /// Gaussian mask with ``StatisticsScope/wholeMovie`` splits the run: every frame first reaches that step,
 /// then one 100-bin histogram of the whole movie (per-frame counts on common edges, merged in frame order)
 /// gives the band, then the frames continue. Results do not depend on the thread count. Between such

@@ -21,6 +21,32 @@ import ScopeKitCore
         #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
     }
 
+    /// A frame levelled alone spreads its row blocks over threads (the preview path): every routine gives the
+    /// same bytes at 1, 2 and 3 threads, and the same as that frame inside a movie (frames in parallel, rows
+    /// not split). 200×184 has 7 row blocks and more than two blocks of the split median counts.
+    @Test func singleFrameRowSplitDoesNotChangeResults() throws {
+        let big = SyntheticScene(rows: 200, cols: 184, noise: 0.02, seed: 5)
+        var frame = big.make { x, y in 0.02 * x + 0.01 * y + 0.0005 * x * x }.0
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for withNaN in [false, true] {
+            if withNaN { frame[7, 9] = .nan; frame[150, 3] = .nan }
+            let movie = try NDArray(stacking: [frame, frame, frame])
+            for routine in LevellingRoutine.allCases {
+                var outputs: [[UInt64]] = []   // bit patterns: NaN pixels stay NaN
+                for threads in [1, 2, 3] {
+                    Parallel.threadCount = threads
+                    outputs.append(try Levelling.run(routine, on: frame, statistics: .perFrame).elements.map(\.bitPattern))
+                }
+                Parallel.threadCount = 2
+                let inMovie = try Levelling.run(routine, on: movie, statistics: .perFrame).frame(1).elements
+                    .map(\.bitPattern)
+                #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2], "\(routine) NaN: \(withNaN)")
+                #expect(outputs[1] == inMovie, "\(routine) NaN: \(withNaN)")
+            }
+        }
+    }
+
     @Test func movieFramesMatchSingleFrames() throws {
         let m = movie(3)
         let out = try Levelling.run(.iterativeFitHoles, on: m, statistics: .perFrame)

@@ -4,10 +4,14 @@ import ScopeKitCore
 
 @Suite struct SelectionTests {
     /// The counting median equals the sorted-array median (numpy's definition) for odd/even sizes, ties,
-    /// plateaus at the middle, outliers, sorted and constant data and infinities, and leaves its input alone.
+    /// plateaus at the middle, outliers, sorted and constant data and infinities, and leaves its input alone;
+    /// on one thread or split over blocks and threads.
     @Test func countingMedianIsExact() {
         var g = SeededGenerator(seed: 8)
-        for n in [1, 2, 31, 32, 33, 64, 65, 100, 256, 257, 1000, 4096, 4097, 20_000] {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 2
+        for n in [1, 2, 31, 32, 33, 64, 65, 100, 256, 257, 1000, 4096, 4097, 20_000, 40_001, 70_000] {
             for kind in 0..<7 {
                 var v = (0..<n).map { _ -> Double in
                     switch kind {
@@ -24,8 +28,12 @@ import ScopeKitCore
                 let expected = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
                 defer { scratch.deallocate() }
-                let got = v.withUnsafeBufferPointer { _countingMedian($0.baseAddress!, n, scratch: scratch) }
-                #expect(got == expected, "n=\(n) kind=\(kind)")
+                for split in [false, true] {   // split: counts and gathers over blocks on two threads
+                    let got = v.withUnsafeBufferPointer {
+                        _countingMedian($0.baseAddress!, n, scratch: scratch, split: split)
+                    }
+                    #expect(got == expected, "n=\(n) kind=\(kind) split=\(split)")
+                }
             }
         }
     }

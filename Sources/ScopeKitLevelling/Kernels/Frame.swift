@@ -34,6 +34,20 @@ final class _Frame {
     var basisKey = (length: 0, degree: -1)
     var basis: UnsafeMutablePointer<Double>?
     var basisValid = false
+    /// Whether the kernels spread this frame's row blocks over ``Parallel/threadCount`` threads (a frame
+    /// levelled alone, e.g. a viewer's preview). The blocks and the order their partial results are combined in
+    /// are fixed (``blockRows``), so results are the same bytes either way.
+    var splitRows = false
+    /// Per-row-block scratch: ``blockBuffers`` buffers of `lineLength` per block (line fits, row medians,
+    /// partial column sums).
+    let blockScratch: UnsafeMutablePointer<Double>
+
+    /// Rows per block of the in-frame loops: fixed, so reductions never depend on the thread count.
+    static let blockRows = 32
+    /// Scratch buffers per row block.
+    static let blockBuffers = 5
+    /// The number of row blocks.
+    var blockCount: Int { (rows + _Frame.blockRows - 1) / _Frame.blockRows }
 
     init(rows: Int, cols: Int) {
         self.rows = rows
@@ -52,12 +66,37 @@ final class _Frame {
         lineE = .allocate(capacity: lineLength)
         flags = .allocate(capacity: Swift.max(count, 1))
         labels = .allocate(capacity: Swift.max(count, 1))
+        blockScratch = .allocate(capacity: Swift.max(1, (rows + _Frame.blockRows - 1) / _Frame.blockRows)
+                                           * _Frame.blockBuffers * lineLength)
     }
 
     deinit {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
-        flags.deallocate(); labels.deallocate(); basis?.deallocate()
+        flags.deallocate(); labels.deallocate(); basis?.deallocate(); blockScratch.deallocate()
+    }
+
+    /// Scratch buffer `k` (< ``blockBuffers``, `lineLength` values) of row block `b`.
+    @inline(__always)
+    func blockBuffer(_ b: Int, _ k: Int) -> UnsafeMutablePointer<Double> {
+        blockScratch + (b * _Frame.blockBuffers + k) * lineLength
+    }
+
+    /// The rows of block `b`.
+    @inline(__always)
+    func blockRange(_ b: Int) -> Range<Int> {
+        b * _Frame.blockRows ..< Swift.min(rows, (b + 1) * _Frame.blockRows)
+    }
+
+    /// Runs `body(block, rows)` for every row block: in parallel when ``splitRows``, else in order. `body` must
+    /// write only its block's rows and scratch; combine per-block results afterwards in block order.
+    func forEachBlock(_ body: (_ block: Int, _ rows: Range<Int>) -> Void) {
+        let n = blockCount
+        if splitRows && n > 1 && Parallel.threadCount > 1 {
+            Parallel.forEach(0..<n) { b in body(b, blockRange(b)) }
+        } else {
+            for b in 0..<n { body(b, blockRange(b)) }
+        }
     }
 
     /// Whether every pixel is used: no mask and all heights finite. Kernels take branch-free paths then.
@@ -66,8 +105,29 @@ final class _Frame {
 
     /// Loads a frame (converting to Float64) and notes whether all its values are finite.
     func load<T: LevellingScalar>(_ src: UnsafePointer<T>) {
-        T._load(src, into: z, count: count)
-        allFinite = _allFinite(z, count)
+        guard splitRows && blockCount > 1 else {
+            T._load(src, into: z, count: count)
+            allFinite = _allFinite(z, count)
+            return
+        }
+        let finite = UnsafeMutablePointer<Bool>.allocate(capacity: blockCount)
+        defer { finite.deallocate() }
+        let z = self.z, cols = self.cols
+        forEachBlock { b, rows in
+            let start = rows.lowerBound * cols, n = rows.count * cols
+            T._load(src + start, into: z + start, count: n)
+            finite[b] = _allFinite(z + start, n)
+        }
+        allFinite = (0..<blockCount).allSatisfy { finite[$0] }
+    }
+
+    /// Stores the frame (converting from Float64), by row blocks.
+    func store<T: LevellingScalar>(into dst: UnsafeMutablePointer<T>) {
+        let z = self.z, cols = self.cols
+        forEachBlock { _, rows in
+            let start = rows.lowerBound * cols
+            T._store(z + start, into: dst + start, count: rows.count * cols)
+        }
     }
 
     /// Whether pixel `i` takes part in fits (`used` is all true when there is no mask, so the hot loops read
@@ -88,10 +148,28 @@ final class _Frame {
 
     /// Sets the mask from `keep(z)` for every pixel, intersected with the base mask.
     func setMask(_ keep: (Double) -> Bool) {
-        if hasBaseMask {
-            for i in 0..<count { used[i] = keep(z[i]) && baseMask[i] }
-        } else {
-            for i in 0..<count { used[i] = keep(z[i]) }
+        let z = self.z, used = self.used, base = self.baseMask, withBase = hasBaseMask, cols = self.cols
+        forEachBlock { _, rows in
+            let range = rows.lowerBound * cols ..< rows.upperBound * cols
+            if withBase {
+                for i in range { used[i] = keep(z[i]) && base[i] }
+            } else {
+                for i in range { used[i] = keep(z[i]) }
+            }
+        }
+        hasMask = true
+    }
+
+    /// ``setMask(_:)`` keeping `lo ≤ z ≤ hi` (NaN excluded), branch-free.
+    func setMask(low lo: Double, high hi: Double) {
+        let z = self.z, used = self.used, base = self.baseMask, withBase = hasBaseMask, cols = self.cols
+        forEachBlock { _, rows in
+            let range = rows.lowerBound * cols ..< rows.upperBound * cols
+            if withBase {
+                for i in range { let x = z[i]; let a = x >= lo, b = x <= hi; used[i] = a && b && base[i] }
+            } else {
+                for i in range { let x = z[i]; let a = x >= lo, b = x <= hi; used[i] = a && b }
+            }
         }
         hasMask = true
     }
@@ -107,8 +185,26 @@ final class _Frame {
     /// Copies the used values into `dst` and returns how many there are.
     func gatherUsed(into dst: UnsafeMutablePointer<Double>) -> Int {
         if isDense { dst.update(from: z, count: count); return count }
+        guard splitRows && blockCount > 1 else {
+            var n = 0
+            for i in 0..<count { dst[n] = z[i]; n &+= _bit(isUsed(i)) }
+            return n
+        }
+        // per block: compact in place at the block's own offset, then close the gaps in block order
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: blockCount)
+        defer { starts.deallocate() }
+        let cols = self.cols
+        forEachBlock { b, rows in
+            var n = rows.lowerBound * cols
+            for i in rows.lowerBound * cols ..< rows.upperBound * cols { dst[n] = z[i]; n &+= _bit(isUsed(i)) }
+            starts[b] = n - rows.lowerBound * cols
+        }
         var n = 0
-        for i in 0..<count { dst[n] = z[i]; n &+= _bit(isUsed(i)) }
+        for b in 0..<blockCount {
+            let from = blockRange(b).lowerBound * cols, m = starts[b]
+            if n != from { UnsafeMutableRawPointer(dst + n).copyMemory(from: dst + from, byteCount: m * 8) }   // memmove
+            n += m
+        }
         return n
     }
 }
@@ -138,6 +234,22 @@ enum _FramePool {
         free.append(f)
         if free.count > 2 * Swift.max(Parallel.threadCount, 1) + 2 { free.removeFirst() }
         lock.unlock()
+    }
+}
+
+/// Scratch for one line fit (``_Frame/_fitLine(_:_:degree:minimumCount:curve:scratch:)``): positions and
+/// values (a line each), the normal equations and the general fit's work area (4 lines).
+struct _LineScratch {
+    let xs: UnsafeMutablePointer<Double>
+    let ys: UnsafeMutablePointer<Double>
+    let normal: UnsafeMutablePointer<Double>
+    let work: UnsafeMutablePointer<Double>
+}
+
+extension _Frame {
+    /// Row block `b`'s line-fit scratch (block buffers 0…3).
+    func blockLineScratch(_ b: Int) -> _LineScratch {
+        _LineScratch(xs: blockBuffer(b, 0), ys: blockBuffer(b, 1), normal: blockBuffer(b, 2), work: blockBuffer(b, 3))
     }
 }
 

@@ -26,15 +26,36 @@ extension _Frame {
             return
         }
         let sums = lineA, present = flags, curve = lineB, counts = lineC + 0
-        // X: column means (branch-free: unused pixels add 0)
-        for c in 0..<cols { sums[c] = 0; counts[c] = 0 }
-        for r in 0..<rows {
-            let base = r * cols
-            for c in 0..<cols {
-                let u = isUsed(base + c)
-                sums[c] += u ? z[base + c] : 0
-                counts[c] += u ? 1 : 0
+        let z = self.z, used = self.used, cols = self.cols, rows = self.rows, finite = allFinite
+        let weights = _maskWeightTable
+        // X: column means (branch-free: unused pixels add 0), per row block, the blocks added in order
+        forEachBlock { b, blockRows in
+            let s = blockBuffer(b, 0), n = blockBuffer(b, 1)
+            for c in 0..<cols { s[c] = 0; n[c] = 0 }
+            for r in blockRows {
+                let row = z + r * cols, u = used + r * cols
+                if finite {
+                    // 4 columns at a time: weight 0/1 × finite value adds exactly what `k ? v : 0` adds
+                    var c = 0
+                    while c + 4 <= cols {
+                        let w = weights[_maskIndex4(u + c)]
+                        _store4(_load4(s + c) + w * _load4(row + c), s + c)
+                        _store4(_load4(n + c) + w, n + c)
+                        c += 4
+                    }
+                    while c < cols { let k = u[c]; s[c] += k ? row[c] : 0; n[c] += k ? 1 : 0; c += 1 }
+                } else {
+                    for c in 0..<cols {
+                        let k = u[c] && row[c].isFinite
+                        s[c] += k ? row[c] : 0; n[c] += k ? 1 : 0
+                    }
+                }
             }
+        }
+        for c in 0..<cols { sums[c] = 0; counts[c] = 0 }
+        for b in 0..<blockCount {
+            let s = blockBuffer(b, 0), n = blockBuffer(b, 1)
+            for c in 0..<cols { sums[c] += s[c]; counts[c] += n[c] }
         }
         var total = 0.0
         for c in 0..<cols { total += counts[c] }
@@ -47,23 +68,39 @@ extension _Frame {
         guard _fitProfile(sums, present, cols, degree: xOrder, into: curve) else { skippedFits += 1; return }
         // Y: subtract the x curve and take the row means of the result in the same pass
         let rowMeans = frameB
-        for r in 0..<rows {
-            let row = z + r * cols, base = r * cols
-            var s = 0.0, n = 0
-            for c in 0..<cols {
-                let v = row[c] - curve[c]
-                row[c] = v
-                let u = isUsed(base + c)
-                s += u ? v : 0
-                n &+= u ? 1 : 0
+        forEachBlock { _, blockRows in
+            for r in blockRows {
+                let row = z + r * cols, u = used + r * cols
+                var s = 0.0, n = 0, c = 0
+                if finite {   // in 4 lanes
+                    var s4 = SIMD4<Double>(), n4 = SIMD4<Double>()
+                    while c + 4 <= cols {
+                        let w = weights[_maskIndex4(u + c)], v = _load4(row + c) - _load4(curve + c)
+                        _store4(v, row + c)
+                        s4 += w * v
+                        n4 += w
+                        c += 4
+                    }
+                    s = s4.sum(); n = Int(n4.sum())
+                }
+                while c < cols {
+                    let v = row[c] - curve[c]
+                    row[c] = v
+                    let k = u[c] && (finite || v.isFinite)
+                    s += k ? v : 0
+                    n &+= k ? 1 : 0
+                    c += 1
+                }
+                present[r] = n > 0
+                rowMeans[r] = n > 0 ? s / Double(n) : 0
             }
-            present[r] = n > 0
-            rowMeans[r] = n > 0 ? s / Double(n) : 0
         }
         guard _fitProfile(rowMeans, present, rows, degree: yOrder, into: curve) else { skippedFits += 1; return }
-        for r in 0..<rows {
-            let row = z + r * cols, v = curve[r]
-            for c in 0..<cols { row[c] -= v }
+        forEachBlock { _, blockRows in
+            for r in blockRows {
+                let row = z + r * cols, v = curve[r]
+                for c in 0..<cols { row[c] -= v }
+            }
         }
     }
 
@@ -71,12 +108,8 @@ extension _Frame {
     /// means after the x step are the row means minus the mean of the x curve), one pass subtracts both curves.
     func _denseNanoLoczPlane(xOrder: Int, yOrder: Int) {
         let colSums = lineA, rowSums = lineB, present = flags
-        colSums.update(repeating: 0, count: cols)
-        for r in 0..<rows {
-            let p = z + r * cols
-            for c in 0..<cols { colSums[c] += p[c] }
-            rowSums[r] = _sum(p, cols)
-        }
+        let z = self.z, cols = self.cols, rows = self.rows
+        _denseSums(columns: colSums, rows: rowSums)
         let invRows = 1 / Double(rows)
         for c in 0..<cols { colSums[c] *= invRows; present[c] = true }
         let curveX = colSums, curveY = rowSums  // _fitProfile copies its input first, so it may write in place
@@ -90,16 +123,48 @@ extension _Frame {
             skippedFits += 1
             for r in 0..<rows { curveY[r] = 0 }
         }
-        for r in 0..<rows {
-            let p = z + r * cols, y = curveY[r]
-            for c in 0..<cols { p[c] -= curveX[c] + y }
+        forEachBlock { _, blockRows in
+            for r in blockRows {
+                let p = z + r * cols, y = curveY[r]
+                for c in 0..<cols { p[c] -= curveX[c] + y }
+            }
+        }
+    }
+
+    /// The sums of every pixel of each column (per row block, the blocks added in order) and of each row (in
+    /// 8 lanes), in one pass.
+    func _denseSums(columns colSums: UnsafeMutablePointer<Double>, rows rowSums: UnsafeMutablePointer<Double>) {
+        let z = self.z, cols = self.cols
+        forEachBlock { b, blockRows in
+            let part = blockBuffer(b, 0)
+            part.update(repeating: 0, count: cols)
+            for r in blockRows {
+                let p = z + r * cols
+                for c in 0..<cols { part[c] += p[c] }
+                rowSums[r] = _sum(p, cols)
+            }
+        }
+        colSums.update(repeating: 0, count: cols)
+        for b in 0..<blockCount {
+            let part = blockBuffer(b, 0)
+            for c in 0..<cols { colSums[c] += part[c] }
         }
     }
 
     /// Fits `degree` along line `l` over used pixels with 1-based positions; writes the curve to `curve`.
+    ///
+    /// `scratch` defaults to the frame's line buffers (lineC, lineD, lineE, lineA); row blocks running in
+    /// parallel pass their own (``blockLineScratch(_:)``) after building the basis cache
+    /// (``_lineBasis(length:degree:)``), which they then only read.
     func _fitLine(_ lines: _Lines, _ l: Int, degree: Int, minimumCount: Int,
-                  curve: UnsafeMutablePointer<Double>) -> Bool {
-        let xs = lineC, ys = lineD
+                  curve: UnsafeMutablePointer<Double>, scratch: _LineScratch? = nil) -> Bool {
+        let scratch = scratch ?? _LineScratch(xs: lineC, ys: lineD, normal: lineE, work: lineA)
+        if lines.step == 1 && allFinite,
+           let done = _fitFiniteRow(lines, l, degree: degree, minimumCount: minimumCount, curve: curve,
+                                    scratch: scratch) {
+            return done
+        }
+        let xs = scratch.xs, ys = scratch.ys
         var m = 0
         for k in 0..<lines.length {
             let i = lines.index(l, k)
@@ -119,7 +184,7 @@ extension _Frame {
         if (degree + 1) * (degree + 2) <= lineLength, let q = _lineBasis(length: lines.length, degree: degree) {
             // some pixels excluded: normal equations in the cached basis (well conditioned), then the curve
             let n = lines.length, t = degree + 1
-            let g = lineE, b = lineE + t * t
+            let g = scratch.normal, b = scratch.normal + t * t
             for k in 0..<(t * t) { g[k] = 0 }
             for k in 0..<t { b[k] = 0 }
             for i in 0..<m {
@@ -140,10 +205,77 @@ extension _Frame {
                 return true
             }
         }
-        guard let p = _OrthogonalPolynomial.fit(x: xs, y: ys, count: m, degree: degree, work: lineA) else {
+        guard let p = _OrthogonalPolynomial.fit(x: xs, y: ys, count: m, degree: degree, work: scratch.work) else {
             return false
         }
         for k in 0..<lines.length { curve[k] = p.value(at: Double(k + 1)) }
+        return true
+    }
+
+    /// ``_fitLine(_:_:degree:minimumCount:curve:scratch:)`` for a row of a finite frame, without compacting
+    /// the used pixels. The basis is orthonormal over the whole row, so its Gram matrix there is the identity:
+    /// with at least half the pixels used, the normal equations are the identity and the full-row dot
+    /// products less the terms of the few unused pixels (mask words of 8 used pixels are skipped); otherwise
+    /// they are summed over the used pixels. `nil`: take the general path (no basis for this degree, or a
+    /// singular system).
+    func _fitFiniteRow(_ lines: _Lines, _ l: Int, degree: Int, minimumCount: Int,
+                       curve: UnsafeMutablePointer<Double>, scratch: _LineScratch) -> Bool? {
+        let n = lines.length, t = degree + 1
+        guard t * (t + 1) <= lineLength, let q = _lineBasis(length: n, degree: degree) else { return nil }
+        let row = z + l * lines.lineStride, u = used + l * lines.lineStride
+        let allUsed: UInt64 = 0x0101_0101_0101_0101
+        var m = n
+        if hasMask {   // count the used pixels, 8 mask bytes at a time (each 0 or 1: the byte sum)
+            m = 0
+            var k = 0
+            while k + 8 <= n {
+                m &+= Int((UnsafeRawPointer(u + k).loadUnaligned(as: UInt64.self) &* allUsed) >> 56)
+                k += 8
+            }
+            while k < n { m &+= _bit(u[k]); k += 1 }
+        }
+        guard m >= minimumCount, m > degree else { return false }
+        let g = scratch.normal, b = g + t * t
+        @inline(__always) func accumulate(_ k: Int, _ sign: Double) {
+            let y = sign * row[k]
+            for a in 0..<t {
+                let qa = q[a * n + k]
+                b[a] += qa * y
+                for c in a..<t { g[a * t + c] += sign * (qa * q[c * n + k]) }
+            }
+        }
+        if 2 * m >= n {
+            for a in 0..<t {
+                b[a] = _dot(row, q + a * n, n)
+                for c in 0..<t { g[a * t + c] = a == c ? 1 : 0 }
+            }
+            if m < n {   // less the unused pixels
+                var k = 0
+                while k < n {
+                    if k + 8 <= n && UnsafeRawPointer(u + k).loadUnaligned(as: UInt64.self) == allUsed { k += 8; continue }
+                    if !u[k] { accumulate(k, -1) }
+                    k += 1
+                }
+            }
+        } else {
+            for i in 0..<(t * t + t) { g[i] = 0 }
+            var k = 0
+            while k < n {
+                if k + 8 <= n && UnsafeRawPointer(u + k).loadUnaligned(as: UInt64.self) == 0 { k += 8; continue }
+                if u[k] { accumulate(k, 1) }
+                k += 1
+            }
+        }
+        if m < n {
+            for a in 0..<t { for c in 0..<a { g[a * t + c] = g[c * t + a] } }
+            guard _choleskySolve(g, b, t) else { return nil }
+        }
+        // the curve: Σ b[a]·q_a (with every pixel used, b holds the projections themselves)
+        for k in 0..<n { curve[k] = 0 }
+        for a in 0..<t {
+            let c = b[a], qa = q + a * n
+            for k in 0..<n { curve[k] += c * qa[k] }
+        }
         return true
     }
 
@@ -191,17 +323,19 @@ extension _Frame {
             let rowsView = _Lines(self, alongColumns: false)
             let fits = frameB  // not used by _fitLine (it uses lineA/C/D)
             let fitted = flags
-            var anyFitted = false, anyFallback = false
-            for r in 0..<rows {
-                let curve = fits + r * cols
-                fitted[r] = _fitLine(rowsView, r, degree: xOrder, minimumCount: xOrder + 9, curve: curve)
-                if fitted[r] {
-                    anyFitted = true
-                    for c in 0..<cols { z[r * cols + c] -= curve[c] }
-                } else {
-                    anyFallback = true
+            _ = _lineBasis(length: cols, degree: xOrder)   // built once, read by the row blocks
+            let z = self.z, cols = self.cols
+            forEachBlock { b, blockRows in
+                let scratch = blockLineScratch(b)
+                for r in blockRows {
+                    let curve = fits + r * cols
+                    fitted[r] = _fitLine(rowsView, r, degree: xOrder, minimumCount: xOrder + 9, curve: curve,
+                                         scratch: scratch)
+                    if fitted[r] { for c in 0..<cols { z[r * cols + c] -= curve[c] } }
                 }
             }
+            var anyFitted = false, anyFallback = false
+            for r in 0..<rows { if fitted[r] { anyFitted = true } else { anyFallback = true } }
             if anyFitted && anyFallback {
                 let median = lineB, column = lineA
                 for c in 0..<cols {
@@ -241,20 +375,39 @@ extension _Frame {
         let background: Double
         if isDense {
             guard count > 0 else { skippedFits += 1; return }
-            background = _countingMedian(z, count, scratch: frameA)
+            background = _countingMedian(z, count, scratch: frameA, split: splitRows)
         } else {
             let n = gatherUsed(into: frameA)
             guard n > 0 else { skippedFits += 1; return }
-            background = _countingMedian(frameA, n, scratch: frameB)
+            background = _countingMedian(frameA, n, scratch: frameB, split: splitRows)
         }
         let lines = _Lines(self, alongColumns: alongColumns)
         let buf = lineA, scratch = lineB
+        let z = self.z, cols = self.cols
         if isDense && !alongColumns {
             guard cols > minimumCount else { return }
-            for r in 0..<rows {
-                let p = z + r * cols
-                let shift = strength * _countingMedian(p, cols, scratch: buf) - background
-                for c in 0..<cols { p[c] -= shift }
+            forEachBlock { b, blockRows in
+                let buf = blockBuffer(b, 0)
+                for r in blockRows {
+                    let p = z + r * cols
+                    let shift = strength * _countingMedian(p, cols, scratch: buf) - background
+                    for c in 0..<cols { p[c] -= shift }
+                }
+            }
+            return
+        }
+        if !alongColumns {
+            let used = self.used, finite = allFinite
+            forEachBlock { b, blockRows in
+                let buf = blockBuffer(b, 0), scratch = blockBuffer(b, 1)
+                for r in blockRows {
+                    let p = z + r * cols, u = used + r * cols
+                    var m = 0
+                    for c in 0..<cols { let v = p[c]; buf[m] = v; m &+= _bit(u[c] && (finite || v.isFinite)) }
+                    guard m > minimumCount else { continue }
+                    let shift = strength * _countingMedian(buf, m, scratch: scratch) - background
+                    for c in 0..<cols { p[c] -= shift }
+                }
             }
             return
         }
@@ -316,9 +469,24 @@ extension _Frame {
     /// strength.
     func anisotropyGate(_ gates: [AnisotropyGate]) {
         let colMeans = lineA, rowMeans = lineB
+        var nr = 0, nc = 0
+        if allFinite {   // every pixel counts
+            _denseSums(columns: colMeans, rows: rowMeans)
+            for r in 0..<rows { rowMeans[r] /= Double(cols) }
+            for c in 0..<cols { colMeans[c] /= Double(rows) }
+            nr = rows; nc = cols
+        } else {
+            _finiteRowAndColumnMeans(&nr, &nc)
+        }
+        applyAnisotropyGate(gates, columnMeans: colMeans, nc, rowMeans: rowMeans, nr)
+    }
+
+    /// The means of the finite pixels of each row and column with any (into lineB / lineA, compacted).
+    func _finiteRowAndColumnMeans(_ nr: inout Int, _ nc: inout Int) {
+        let colMeans = lineA, rowMeans = lineB
         let colCounts = labels
         for c in 0..<cols { colMeans[c] = 0; colCounts[c] = 0 }
-        var nr = 0
+        nr = 0
         for r in 0..<rows {
             var s = 0.0, n = 0
             for c in 0..<cols where z[r * cols + c].isFinite {
@@ -327,8 +495,13 @@ extension _Frame {
             }
             if n > 0 { rowMeans[nr] = s / Double(n); nr += 1 }
         }
-        var nc = 0
+        nc = 0
         for c in 0..<cols where colCounts[c] > 0 { colMeans[nc] = colMeans[c] / Double(colCounts[c]); nc += 1 }
+    }
+
+    /// The gate's decision from the row and column means, and its median line.
+    func applyAnisotropyGate(_ gates: [AnisotropyGate], columnMeans colMeans: UnsafeMutablePointer<Double>, _ nc: Int,
+                             rowMeans: UnsafeMutablePointer<Double>, _ nr: Int) {
         func sd(_ p: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
             guard n > 0 else { return .nan }
             var m = 0.0

@@ -1,3 +1,4 @@
+import ScopeKitCore
 /// In-place selection helpers on Double scratch buffers (no allocation).
 /// Rearranges `a[0..<n]` so that `a[k]` is the k-th smallest value (Hoare's quickselect, median-of-three).
 func _select(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int) -> Double {
@@ -116,12 +117,21 @@ func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Dou
 /// the values below the pivot in SIMD lanes (no branch per value, no writes) and narrows a bracket [L, U)
 /// around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
 /// rank, one more pass takes the largest value below and the smallest at or above the pivot: the middle
-/// values themselves. Exact (the same value as ``_median``); a bracket that does not close within 16 rounds
-/// (ties, odd distributions) ends with a constant-window check or a quickselect of the values in [L, U).
+/// values themselves. Exact (the same value as ``_median``); once the bracket holds at most
+/// max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd distributions;
+/// then after a constant-window check), the values in [L, U) are gathered and the middle ones selected.
 ///
 /// - Parameter scratch: room for `n` values.
 /// - Complexity: O(n) per round, typically 4–6 rounds of ~0.3 operations per value.
-func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutablePointer<Double>) -> Double {
+func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutablePointer<Double>,
+                     split: Bool = false) -> Double {
+    let parallel = split && n >= 2 * _splitBlock && Parallel.threadCount > 1
+    @inline(__always) func countLess(_ p: Double) -> Int {
+        parallel ? _splitCountLess(a, n, p) : _countLess(a, n, p)
+    }
+    @inline(__always) func straddle(_ p: Double) -> (below: Double, above: Double) {
+        parallel ? _splitStraddle(a, n, p) : _straddle(a, n, p)
+    }
     guard n >= 32 else { scratch.update(from: a, count: n); return _median(scratch, n) }
     let kHigh = n / 2, kLow = n % 2 == 1 ? kHigh : kHigh - 1
     let s = n >= 4096 ? 63 : 15, stride = n / s
@@ -131,15 +141,18 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
     // #(x < L) = nL ≤ kLow and #(x < U) = nU > kHigh: both middle values lie in [L, U).
     var L = -Double.infinity, nL = 0, U = Double.infinity, nU = n
     var p = sample[s / 2]
+    var narrow = false
     for _ in 0..<16 {
-        let c = _countLess(a, n, p)
+        let c = countLess(p)
         if c == kHigh {
             // the values from rank kHigh on are ≥ p, those before it < p
-            let (below, above) = _straddle(a, n, p)
+            let (below, above) = straddle(p)
             return kLow == kHigh ? above : (below + above) / 2
         }
-        if c == kHigh + 1 && kLow == kHigh { return _straddle(a, n, p).below }
+        if c == kHigh + 1 && kLow == kHigh { return straddle(p).below }
         if c <= kLow { L = p; nL = c } else { U = p; nU = c }
+        // a narrow bracket: one gathering pass and a small select beat more counting rounds and a straddle
+        if nU - nL <= Swift.max(_gatherWindow, n >> 6) && L.isFinite && U.isFinite { narrow = true; break }
         if L.isFinite && U.isFinite {
             p = L + (U - L) * ((Double(kHigh - nL) + 0.5) / Double(nU - nL))
             if !(p > L && p < U) { p = L + (U - L) / 2; if !(p > L && p < U) { break } }
@@ -155,16 +168,66 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
             p = sample[Swift.max(j - s / 8, 0)]
         }
     }
-    // Few rounds did not isolate the middle: a constant window, or select among the values in [L, U).
-    if L.isFinite {
-        let (_, first) = _straddle(a, n, L)
-        if U.isFinite, _straddle(a, n, U).below == first { return first }
+    // A narrow bracket, or few rounds did not isolate the middle: a constant window, or select among the
+    // values in [L, U).
+    if !narrow && L.isFinite {
+        let (_, first) = straddle(L)
+        if U.isFinite, straddle(U).below == first { return first }
     }
-    var m = 0
-    for i in 0..<n { let x = a[i]; scratch[m] = x; m &+= _bit(x >= L) & _bit(x < U) }
+    let m = parallel ? _splitGather(a, n, L, U, into: scratch) : _gather(a, n, L, U, into: scratch)
     let upper = _select(scratch, m, kHigh - nL)
     if kLow == kHigh { return upper }
     return (_maxBelow(scratch, kHigh - nL) + upper) / 2
+}
+
+/// The bracket size (values; at least n/64) at which ``_countingMedian(_:_:scratch:split:)`` stops counting
+/// and gathers.
+let _gatherWindow = 48
+
+/// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order, branch-free) and returns how many.
+@inline(__always)
+func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+             into dst: UnsafeMutablePointer<Double>) -> Int {
+    var m = 0
+    for i in 0..<n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U) }
+    return m
+}
+
+/// ``_gather(_:_:_:_:into:)`` over blocks of ``_splitBlock`` values spread over threads (each block gathers
+/// at its own offset of `dst`, then the blocks close up in order: the same values in the same order).
+func _splitGather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+                  into dst: UnsafeMutablePointer<Double>) -> Int {
+    let blocks = (n + _splitBlock - 1) / _splitBlock
+    let counts = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
+    defer { counts.deallocate() }
+    Parallel.forEach(0..<blocks) { b in
+        let lo = b * _splitBlock
+        counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, into: dst + lo)
+    }
+    var m = 0
+    for b in 0..<blocks {
+        let from = b * _splitBlock
+        if m != from { UnsafeMutableRawPointer(dst + m).copyMemory(from: dst + from, byteCount: counts[b] * 8) }
+        m += counts[b]
+    }
+    return m
+}
+
+/// Values per block of the split counting passes (a count, a minimum and a maximum do not depend on how the
+/// values are cut, so any block size gives the same answer).
+let _splitBlock = 16384
+
+/// ``_countLess(_:_:_:)`` over blocks of ``_splitBlock`` values spread over threads.
+func _splitCountLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int {
+    Parallel.reduce(0..<n, blockSize: _splitBlock, initial: 0,
+                    block: { r in _countLess(a + r.lowerBound, r.count, p) }, combine: +)
+}
+
+/// ``_straddle(_:_:_:)`` over blocks of ``_splitBlock`` values spread over threads.
+func _splitStraddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
+    Parallel.reduce(0..<n, blockSize: _splitBlock, initial: (below: -Double.infinity, above: Double.infinity),
+                    block: { r in _straddle(a + r.lowerBound, r.count, p) },
+                    combine: { (Swift.max($0.below, $1.below), Swift.min($0.above, $1.above)) })
 }
 
 /// Sorts `a[0..<n]` by insertion (small n only).

@@ -58,3 +58,30 @@ func _allFinite(_ a: UnsafePointer<Double>, _ n: Int) -> Bool {
     while i < n { s += a[i] - a[i]; i += 1 }
     return s == 0
 }
+
+/// 0/1 weights of four mask bytes, indexed by ``_maskIndex4(_:)`` (bit 3 = the first byte).
+nonisolated(unsafe) let _maskWeightTable: UnsafePointer<SIMD4<Double>> = {
+    let t = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: 16)
+    for i in 0..<16 { t[i] = SIMD4(Double(i >> 3 & 1), Double(i >> 2 & 1), Double(i >> 1 & 1), Double(i & 1)) }
+    return UnsafePointer(t)
+}()
+
+/// The pattern of four `Bool` bytes (each 0 or 1) as 4 bits, the first byte in bit 3: one multiply gathers
+/// bit 0 of each byte (little-endian load) into bits 24…27 without carries.
+@inline(__always)
+func _maskIndex4(_ u: UnsafePointer<Bool>) -> Int {
+    let w = UnsafeRawPointer(u).loadUnaligned(as: UInt32.self)
+    return Int((w &* 0x0804_0201) >> 24 & 0xF)
+}
+
+/// `p[0..<4]` as a vector.
+@inline(__always)
+func _load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+/// Stores `v` into `p[0..<4]`.
+@inline(__always)
+func _store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+}

@@ -35,28 +35,51 @@ extension _Frame {
         return (m, (v / Double(n)).squareRoot(), n)
     }
 
-    /// ``_finiteMoments()`` and the smallest and largest finite values, in the same two passes.
-    func _finiteMomentsAndRange() -> (mean: Double, std: Double, n: Int, range: (Double, Double)) {
-        var s = 0.0, n = 0, lo = Double.infinity, hi = -Double.infinity
-        let dense = allFinite
-        if dense {
-            for i in 0..<count { let v = z[i]; s += v; lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
-            n = count
-        } else {
-            for i in 0..<count where z[i].isFinite {
-                let v = z[i]
-                s += v; n += 1; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+    /// Mean, population standard deviation and `bins`-bin histogram (numpy's rule over the finite range,
+    /// widened by ±0.5 when constant) of the finite pixels; `nil` when there are none. Two passes over row
+    /// blocks (sum and range; squares and counts), the blocks' partial sums added in block order.
+    func _finiteMomentsAndHistogram(bins: Int) -> (mean: Double, std: Double, histogram: Histogram)? {
+        let nb = blockCount, z = self.z, cols = self.cols, finite = allFinite
+        let parts = UnsafeMutablePointer<_FiniteMoments>.allocate(capacity: nb)
+        let squares = UnsafeMutablePointer<Double>.allocate(capacity: nb)
+        let blockCounts = UnsafeMutablePointer<Int>.allocate(capacity: nb * bins)
+        defer { parts.deallocate(); squares.deallocate(); blockCounts.deallocate() }
+        forEachBlock { b, rows in
+            let start = rows.lowerBound * cols, n = rows.count * cols
+            (parts + b).initialize(to: finite ? _FiniteMoments(denseValues: z + start, count: n)
+                                              : _FiniteMoments(z + start, count: n))
+        }
+        var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
+        for b in 0..<nb { let p = parts[b]; lo = Swift.min(lo, p.lo); hi = Swift.max(hi, p.hi); s += p.s; n += p.n }
+        guard n > 0 else { return nil }
+        let mean = s / Double(n)
+        if lo == hi { lo -= 0.5; hi += 0.5 }
+        let edges = _histogramEdges(bins: bins, lo: lo, hi: hi)
+        edges.withUnsafeBufferPointer { e in
+            let e = e.baseAddress!
+            forEachBlock { b, rows in
+                let start = rows.lowerBound * cols, count = rows.count * cols, p = z + start
+                var v = 0.0
+                if finite {
+                    var v4 = SIMD4<Double>(), i = 0
+                    while i + 4 <= count { let d = _load4(p + i) - mean; v4 += d * d; i += 4 }
+                    v = v4.sum()
+                    while i < count { v += (p[i] - mean) * (p[i] - mean); i += 1 }
+                } else {
+                    for i in 0..<count where p[i].isFinite { v += (p[i] - mean) * (p[i] - mean) }
+                }
+                squares[b] = v
+                // NaN and ±∞ fall outside the finite range, so they are not counted
+                _countBins(p, count, bins: bins, lo: lo, hi: hi, edges: e, into: blockCounts + b * bins)
             }
         }
-        guard n > 0 else { return (.nan, .nan, 0, (lo, hi)) }
-        let m = s / Double(n)
         var v = 0.0
-        if dense {
-            for i in 0..<count { v += (z[i] - m) * (z[i] - m) }
-        } else {
-            for i in 0..<count where z[i].isFinite { v += (z[i] - m) * (z[i] - m) }
+        var counts = [Int](repeating: 0, count: bins)
+        for b in 0..<nb {
+            v += squares[b]
+            for k in 0..<bins { counts[k] += blockCounts[b * bins + k] }
         }
-        return (m, (v / Double(n)).squareRoot(), n, (lo, hi))
+        return (mean, (v / Double(n)).squareRoot(), Histogram(counts: counts, edges: edges))
     }
 
     /// The finite pixels as a Double array (for Core's threshold functions).
@@ -73,23 +96,19 @@ extension _Frame {
     func applyMaskRule(_ rule: MaskRule, limits: (Double, Double)?) throws {
         switch rule {
         case .range(let low, let high):
-            let lo = low ?? -.infinity, hi = high ?? .infinity
-            setMask { $0 >= lo && $0 <= hi }
+            setMask(low: low ?? -.infinity, high: high ?? .infinity)
         case .gaussian(let multiplier, let width, let keep, _, let bins):
             let (lo, hi): (Double, Double)
             if let limits {
                 (lo, hi) = limits
             } else {
-                let (mean, std, n, range) = _finiteMomentsAndRange()
-                guard n > 0 else { setMask { _ in false }; return }
-                // NaN and ±∞ fall outside the finite range, so the histogram of `z` is that of its finite values.
-                var (a, b) = range
-                if a == b { a -= 0.5; b += 0.5 }
-                let h = _binnedHistogram(z, count, bins: bins, lo: a, hi: b)
+                guard let (mean, std, h) = _finiteMomentsAndHistogram(bins: bins) else {
+                    setMask { _ in false }; return
+                }
                 (lo, hi) = _Frame._gaussianLimits(_gaussianPeak(h, mean: mean, std: std),
                                                   multiplier: multiplier, width: width, keep: keep)
             }
-            setMask { $0 >= lo && $0 <= hi }
+            setMask(low: lo, high: hi)
         case .otsu(let bins, let keepAbove):
             let values = _finiteArray()
             guard values.count > 0 else { setMask { _ in false }; return }
@@ -171,25 +190,43 @@ extension _Frame {
 /// numpy's uniform-bin histogram rule: edges `linspace(lo, hi, bins + 1)`, index from the scaled value,
 /// corrected against the edges, the last bin closed; values outside [lo, hi] are not counted.
 func _binnedHistogram(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double) -> Histogram {
+    let edges = _histogramEdges(bins: bins, lo: lo, hi: hi)
+    var counts = [Int](repeating: 0, count: bins)
+    edges.withUnsafeBufferPointer { e in
+        counts.withUnsafeMutableBufferPointer { c in
+            _countBins(v, n, bins: bins, lo: lo, hi: hi, edges: e.baseAddress!, into: c.baseAddress!)
+        }
+    }
+    return Histogram(counts: counts, edges: edges)
+}
+
+/// numpy's histogram edges `linspace(lo, hi, bins + 1)` (the last exactly `hi`).
+func _histogramEdges(bins: Int, lo: Double, hi: Double) -> [Double] {
     var edges = [Double](repeating: 0, count: bins + 1)
     let step = (hi - lo) / Double(bins)
     for i in 0...bins { edges[i] = Double(i) * step + lo }
     edges[bins] = hi
-    var counts = [Int](repeating: 0, count: bins)
+    return edges
+}
+
+/// Sets `counts[0..<bins]` to the counts of `v[0..<n]` on `edges` (``_binnedHistogram(_:_:bins:lo:hi:)``).
+func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double,
+                edges: UnsafePointer<Double>, into counts: UnsafeMutablePointer<Int>) {
+    counts.update(repeating: 0, count: bins)
     let norm = Double(bins) / (hi - lo)
-    edges.withUnsafeBufferPointer { e in
-        counts.withUnsafeMutableBufferPointer { c in
-            let edges = e.baseAddress!, counts = c.baseAddress!
-            for i in 0..<n {
-                let x = v[i]
-                guard x >= lo && x <= hi else { continue }   // also drops NaN
-                var k = Int((x - lo) * norm)
-                if k >= bins { k = bins - 1 }
-                if k > 0 && x < edges[k] { k -= 1 }           // the corrections are rare: well predicted
-                if k < bins - 1 && x >= edges[k + 1] { k += 1 }
-                counts[k] += 1
-            }
+    // the edges with +∞ after the last bin, so the corrections need no bounds tests: edges[0] = lo ≤ x, and
+    // x ≥ +∞ is false
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: bins + 1) { padded in
+        let e = padded.baseAddress!
+        e.update(from: edges, count: bins)
+        e[bins] = .infinity
+        for i in 0..<n {
+            let x = v[i]
+            guard x >= lo && x <= hi else { continue }   // also drops NaN
+            var k = Swift.min(Int((x - lo) * norm), bins - 1)
+            k &-= _bit(x < e[k])                          // numpy's corrections against the edges
+            k &+= _bit(x >= e[k + 1])
+            counts[k] += 1
         }
     }
-    return Histogram(counts: counts, edges: edges)
 }

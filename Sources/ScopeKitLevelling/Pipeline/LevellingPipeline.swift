@@ -13,7 +13,10 @@ public struct LevellingResult<Element: LevellingScalar>: Sendable {
 
 /// An ordered list of levelling steps applied to an image `[rows, cols]` or a movie `[frames, rows, cols]`.
 ///
-/// Frames run in parallel (`Parallel.forEachChunk`); each frame is levelled in Float64 scratch memory. A
+/// Frames run in parallel (`Parallel.forEachChunk`); each frame is levelled in Float64 scratch memory. With
+/// fewer frames than threads (a viewer's one-frame preview) the kernels also spread each frame's row blocks
+/// over threads; the blocks and the order their partial sums are combined in are fixed, so the bytes are the
+/// same either way. A
 /// Gaussian mask with ``StatisticsScope/wholeMovie`` splits the run: every frame first reaches that step,
 /// then one 100-bin histogram of the whole movie (per-frame counts on common edges, merged in frame order)
 /// gives the band, then the frames continue. Results do not depend on the thread count. Between such
@@ -88,6 +91,8 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
         // Range, sum and count per frame for the next whole-movie statistics step, taken as each frame is
         // stored (the first of its two passes, without re-reading the movie).
         var moments: [_FiniteMoments]? = nil
+        // Fewer frames than threads (a viewer's preview): the kernels also spread each frame's rows.
+        let splitRows = frames < Parallel.threadCount
         for (si, segment) in segments.enumerated() {
             var limits: (Double, Double)?
             if let first = segment.first, first.needsWholeMovie, case .mask(let rule) = first {
@@ -111,6 +116,7 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                             defer { _FramePool.release(f) }
                             for fi in chunk {
                                 let offset = fi * frameSize
+                                f.splitRows = splitRows
                                 f.load(sourceBox.value + offset)
                                 f.hasBaseMask = false
                                 if let um = userBox.value {
@@ -128,7 +134,7 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                                     }
                                     errorLock.unlock()
                                 }
-                                T._store(f.z, into: dataBox.value + offset, count: frameSize)
+                                f.store(into: dataBox.value + offset)
                                 if let mo = momentsBox.value {   // of the stored values, as a re-read would see them
                                     T._load(dataBox.value + offset, into: f.frameA, count: frameSize)
                                     mo[fi] = _FiniteMoments(f.frameA, count: frameSize)
@@ -317,6 +323,22 @@ struct _FiniteMoments {
     var lo = Double.infinity, hi = -Double.infinity, s = 0.0, n = 0
 
     init() {}
+
+    /// The moments of `count` finite values, in 4 lanes (then the rest in index order).
+    init(denseValues p: UnsafePointer<Double>, count: Int) {
+        var s4 = SIMD4<Double>(), lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
+        var i = 0
+        while i + 4 <= count {
+            let v = _load4(p + i)
+            s4 += v
+            lo4.replace(with: v, where: v .< lo4)
+            hi4.replace(with: v, where: v .> hi4)
+            i += 4
+        }
+        s = s4.sum(); lo = lo4.min(); hi = hi4.max()
+        while i < count { let v = p[i]; lo = Swift.min(lo, v); hi = Swift.max(hi, v); s += v; i += 1 }
+        n = count
+    }
 
     /// The moments of `count` values, summed in index order.
     init(_ p: UnsafePointer<Double>, count: Int) {

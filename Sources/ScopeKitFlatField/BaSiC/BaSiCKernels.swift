@@ -6,7 +6,7 @@ import ScopeKitFourier
 /// (identical for t ≥ 0).
 @inline(__always)
 func shrink(_ x: Float, _ t: Float) -> Float {
-    x - Swift.min(Swift.max(x, -t), t)
+    x - clamp1(x, t)
 }
 
 /// Soft thresholding in double precision.
@@ -135,9 +135,22 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 /// instruction instead of a compare and a three-instruction blend (same lanes, NaN included).
 @inline(__always)
 func shrink8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
+    x - clamp8(x, t)
+}
+
+/// `clamp(x, −t, t)` lane by lane (see ``shrink8(_:_:)`` for the lane-mask form): `x − clamp8(x, t)` is the
+/// shrinkage and `clamp8(x, t)` what it removes.
+@inline(__always)
+func clamp8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
     var c = x
     c.replace(with: t, where: t .< x)
     let lo = -t
     c.replace(with: lo, where: lo .> c)
-    return x - c
+    return c
+}
+
+/// `clamp(x, −t, t)`, the part ``shrink(_:_:)`` removes (`shrink(x, t) == x − clamp1(x, t)`).
+@inline(__always)
+func clamp1(_ x: Float, _ t: Float) -> Float {
+    Swift.min(Swift.max(x, -t), t)
 }

@@ -51,6 +51,9 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
+    /// is stale until ``finishFusedLadmap()``.
+    var fusedCarry: FusedLadmapCarry? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack
@@ -100,6 +103,9 @@ final class BaSiCSolver {
             multiplier.fill(0)
             residual.fill(0)
         }
+        // Fused steps keep v in the residual buffer; Y and I_R are written back when the solve ends.
+        fusedCarry = nil
+        defer { finishFusedLadmap() }
         var mu = resumeAt ?? initialMu
         // G = Σ_n B_n (Im − B_n S − D − I_R + Y/μ), kept in pixelSum.
         initialGradient(st, weighted: true, mu: mu)

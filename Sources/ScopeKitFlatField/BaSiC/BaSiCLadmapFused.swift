@@ -28,6 +28,8 @@ private struct FusedLadmapStep: @unchecked Sendable {
     /// I_R on the first step of a solve, v (``FusedLadmapCarry``) after; v of this step on return.
     var state: UnsafeMutablePointer<Float>
     var partials: UnsafeMutablePointer<Float>
+    /// Per chunk, 2P floats: clamp(v, ±τ) and Y/μ of the frame in hand, from sweep 1 to sweep 2.
+    var scratch: UnsafeMutablePointer<Float>
     var oldBaseline, carryStep: UnsafePointer<Float>
     var newBaseline: UnsafeMutablePointer<Double>
     var baselineStep: UnsafeMutablePointer<Float>
@@ -51,8 +53,9 @@ extension BaSiCSolver {
     ///
     /// The baseline B_n depends only on sums over frame n, and the mean-B rescaling leaves B_n·S unchanged,
     /// so each frame is finished while it is in cache: sweep 1 computes v = Im − B S − D + Y/μ, I_R and
-    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, from cache) accumulates ‖res‖² with
-    /// res = Im − I_R − (B̃_n S + D) and the next flat-field gradient Σ_n B̃_n (res + Y'/μ'), divided by mean(B̃)
+    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, from two frame-sized scratch arrays
+    /// that hold clamp(v, ±τ) and Y/μ) accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) = Y'/μ − Y/μ and the
+    /// next flat-field gradient Σ_n B̃_n (res + Y'/μ'), divided by mean(B̃)
     /// at the end. Y and I_R are not stored between steps: the residual buffer holds v, and Y/μ and the previous
     /// I_R are rebuilt from it with the last step's ``FusedLadmapCarry`` (``finishFusedLadmap()`` writes Y and
     /// I_R back after the last step). Sums over a frame are made in 2048-pixel groups (as the pixel-block passes
@@ -68,6 +71,9 @@ extension BaSiCSolver {
         let chunks = frameChunkCount
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
+        }
+        if fusedScratch == nil || fusedScratch!.count < chunks * 2 * n {
+            fusedScratch = FloatBuffer(count: chunks * 2 * n, zeroed: false)
         }
         let carry = fusedCarry
         let oldB = st.baseline
@@ -92,7 +98,7 @@ extension BaSiCSolver {
                 im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer),
                 multiplier: UnsafePointer(multiplier.pointer), flat: sp.baseAddress!, dark: dp.baseAddress!,
                 carryFlat: carry == nil ? zero.baseAddress! : cf.baseAddress!, state: residual.pointer,
-                partials: chunkGradients!.pointer, oldBaseline: obf.baseAddress!,
+                partials: chunkGradients!.pointer, scratch: fusedScratch!.pointer, oldBaseline: obf.baseAddress!,
                 carryStep: carry == nil ? zero.baseAddress! : cs.baseAddress!, newBaseline: nb.baseAddress!,
                 baselineStep: sb.baseAddress!, scalars: sc.baseAddress!, oldBaselineD: ob.baseAddress!,
                 frames: t, pixels: n, chunks: chunks,
@@ -139,6 +145,7 @@ extension BaSiCSolver {
         let n = k.pixels, t = k.frames, group = PixelBlocks.size
         let s = k.flat, d = k.dark, sp = k.carryFlat
         let g = k.partials + c * n
+        let ca = k.scratch + c * 2 * n, ya = ca + n
         g.update(repeating: 0, count: n)
         var dIR2 = 0.0, r2 = 0.0
         let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
@@ -175,6 +182,8 @@ extension BaSiCSolver {
                     let dd = (v - cl) - old
                     d28 += dd * dd
                     store8(v, vo + x)
+                    store8(cl, ca + x)
+                    store8(yMu, ya + x)
                     fs8 += sv * cl
                     x &+= 8
                 }
@@ -198,6 +207,8 @@ extension BaSiCSolver {
                     let dd = (v - cl) - old
                     d2x += dd * dd
                     vo[x] = v
+                    ca[x] = cl
+                    ya[x] = yMu
                     fsx += s[x] * cl
                     x += 1
                 }
@@ -209,7 +220,8 @@ extension BaSiCSolver {
             let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
             let bn = Swift.max(b, 0)
             k.newBaseline[f] = bn
-            // Sweep 2: res = Im − I_R − (B̃ S + D), gradient += B̃ (res + Y'/μ') with Y'/μ' = (clamp + (B − B̃) S)·μ/μ'.
+            // Sweep 2 (from the frame's scratch): with u = Y'/μ = clamp(v, ±τ) + (B − B̃) S, the residual
+            // res = Im − I_R − (B̃ S + D) is u − Y/μ; gradient += B̃ (res + u·μ/μ').
             let bt = Float(bn), step = bf - bt
             k.baselineStep[f] = step
             let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
@@ -218,25 +230,18 @@ extension BaSiCSolver {
                 let end = Swift.min(n, x + group)
                 var r28 = SIMD8<Float>()
                 while x &+ 8 <= end {
-                    let v = load8(vo + x)
-                    let cl = clamp8(v, Uniform.on ? th8 : load8(wo + x) * th8)
-                    let sv = load8(s + x)
-                    var ib = bt8 * sv
-                    if Dark.on { ib += load8(d + x) }
-                    let res = load8(imo + x) - (v - cl) - ib
+                    let u = load8(ca + x) + step8 * load8(s + x)
+                    let res = u - load8(ya + x)
                     r28 += res * res
-                    store8(load8(g + x) + bt8 * (res + (cl + step8 * sv) * next8), g + x)
+                    store8(load8(g + x) + bt8 * (res + u * next8), g + x)
                     x &+= 8
                 }
                 var r2x = r28.sum()
                 while x < end {
-                    let v = vo[x]
-                    let cl = clamp1(v, Uniform.on ? k.threshold : wo[x] * k.threshold)
-                    var ib = bt * s[x]
-                    if Dark.on { ib += d[x] }
-                    let res = imo[x] - (v - cl) - ib
+                    let u = ca[x] + step * s[x]
+                    let res = u - ya[x]
                     r2x += res * res
-                    g[x] += bt * (res + (cl + step * s[x]) * k.nextRatio)
+                    g[x] += bt * (res + u * k.nextRatio)
                     x += 1
                 }
                 r2 += Double(r2x)
@@ -281,10 +286,25 @@ extension BaSiCSolver {
         pixelSum.withUnsafeMutableBufferPointer { gp in
             let gs = UncheckedSendable(gp.baseAddress!)
             blocks.run { b in
-                for x in blocks.range(b) {
+                let r = blocks.range(b)
+                var x = r.lowerBound
+                // Eight pixels at a time, each summed over the chunks in order (the same bits as one at a time).
+                let m4 = SIMD4<Double>(repeating: m)
+                while x &+ 8 <= r.upperBound {
+                    var lo = SIMD4<Double>(), hi = SIMD4<Double>()
+                    for c in 0..<chunks {
+                        let v = load8(partials.value + c * n + x)
+                        lo += SIMD4<Double>(v.lowHalf)
+                        hi += SIMD4<Double>(v.highHalf)
+                    }
+                    store8(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), gs.value + x)
+                    x &+= 8
+                }
+                while x < r.upperBound {
                     var acc = 0.0
                     for c in 0..<chunks { acc += Double(partials.value[c * n + x]) }
                     gs.value[x] = Float(acc / m)
+                    x += 1
                 }
             }
         }

@@ -12,7 +12,9 @@ struct BaSiCState {
 ///
 /// The multiplier Y and the sparse residual I_R live in two `[T, P]` float buffers that are reused by every
 /// round; each inner iteration makes one (approximate) or two (LADMAP) fused passes over the stack, parallel
-/// over fixed pixel blocks with per-block partial sums combined in block order.
+/// over fixed pixel blocks with per-block partial sums combined in block order. The one-sweep LADMAP step
+/// (``usesFusedLadmap``) keeps a single float per pixel between steps (``FusedLadmapCarry``) and writes Y and
+/// I_R back when the solve ends.
 final class BaSiCSolver {
     let stack: WorkingStack
     let parameters: BaSiC.Parameters

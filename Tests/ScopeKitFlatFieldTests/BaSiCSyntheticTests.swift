@@ -180,6 +180,50 @@ import Testing
         }
     }
 
+    /// The row pass adds up to four taps per load and store of the accumulator, in tap order: the same bits as
+    /// one `acc += w · row` per tap, for float and integer samples, column counts that are not a multiple of 8
+    /// and tap counts that are not a multiple of 4.
+    @Test func resamplingAddsTapsInOrder() {
+        func reference<T: BaSiCSample>(_ src: [T], _ plan: Resampler2D) -> [Float] {
+            let (ri, ci, ro, co) = (plan.rows.inputCount, plan.columns.inputCount, plan.rows.outputCount,
+                                    plan.columns.outputCount)
+            var line = [Float](repeating: 0, count: ci), out = [Float](repeating: 0, count: ro * co)
+            for j in 0..<ro {
+                for c in 0..<ci { line[c] = 0 }
+                for k in 0..<plan.rows.lengths[j] {
+                    let w = plan.rows.weights[plan.rows.offsets[j] + k], r = plan.rows.starts[j] + k
+                    precondition(r < ri)
+                    for c in 0..<ci { line[c] += w * src[r * ci + c].floatValue }
+                }
+                for c in 0..<co {
+                    var a: Float = 0
+                    for k in 0..<plan.columns.lengths[c] {
+                        a += plan.columns.weights[plan.columns.offsets[c] + k] * line[plan.columns.starts[c] + k]
+                    }
+                    out[j * co + c] = a
+                }
+            }
+            return out
+        }
+        func check<T: BaSiCSample>(_ src: [T], _ plan: Resampler2D) {
+            var out = [Float](repeating: .nan, count: plan.outputCount)
+            var scratch = [Float](repeating: 0, count: plan.scratchCount)
+            src.withUnsafeBufferPointer { s in
+                plan.apply(s.baseAddress!, into: &out, scratch: &scratch)
+            }
+            #expect(out == reference(src, plan))
+        }
+        var g = SeededGenerator(seed: 3)
+        for (shape, size) in [((61, 45), (7, 9)), ((40, 33), (13, 5)), ((9, 17), (20, 30))] {
+            let plan = Resampler2D.toWorkingSize(from: shape, to: size)
+            let count = shape.0 * shape.1
+            #expect(plan.rows.lengths.contains { $0 % 4 != 0 })
+            check((0..<count).map { _ in Float.random(in: -3...1000, using: &g) }, plan)
+            check((0..<count).map { _ in UInt16.random(in: 0...UInt16.max, using: &g) }, plan)
+            check((0..<count).map { _ in UInt8.random(in: 0...UInt8.max, using: &g) }, plan)
+        }
+    }
+
     /// Expects the fit to refuse `images` because image `image` (0-based) holds NaN or ∞.
     static func expectRejected(_ images: NDArray<Float>, parameters p: BaSiC.Parameters, image: Int) {
         do {

@@ -6,7 +6,7 @@ import ScopeKitFourier
 /// (identical for t ≥ 0).
 @inline(__always)
 func shrink(_ x: Float, _ t: Float) -> Float {
-    x - Swift.min(Swift.max(x, -t), t)
+    x - clamp1(x, t)
 }
 
 /// Soft thresholding in double precision.
@@ -128,16 +128,31 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 /// Soft thresholding of eight lanes, `x − clamp(x, −t, t)` (identical to ``shrink(_:_:)`` lane by lane).
-///
-/// Written with lane masks: the standard library's generic `pointwiseMin`/`pointwiseMax` are not inlined
-/// and ran 3–4× slower than the whole rest of the LADMAP sweep. Both selects compare the value they replace
-/// (`t < x ? t : x`, then `−t > c ? −t : c`), the operand order of SSE `minps`/`maxps`, so each lowers to one
-/// instruction instead of a compare and a three-instruction blend (same lanes, NaN included).
 @inline(__always)
 func shrink8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
-    var c = x
-    c.replace(with: t, where: t .< x)
-    let lo = -t
-    c.replace(with: lo, where: lo .> c)
-    return x - c
+    x - clamp8(x, t)
+}
+
+/// `clamp(x, −t, t)` of eight lanes: `x − clamp8(x, t)` is the shrinkage and `clamp8(x, t)` what it removes.
+///
+/// Written lane by lane with scalar selects: the standard library's generic `pointwiseMin`/`pointwiseMax` are
+/// not inlined (3–4× slower than the whole rest of the LADMAP sweep), and `replace(with:where:)` on lane masks
+/// lowered to a compare and a three-instruction blend per select in some loops. Both selects compare the value
+/// they replace (`t < x ? t : x`, then `−t > c ? −t : c`), the operand order of SSE `minps`/`maxps`, so each
+/// lowers to one instruction (same lanes, NaN included).
+@inline(__always)
+func clamp8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
+    var c = SIMD8<Float>()
+    for i in 0..<8 {
+        let a = t[i] < x[i] ? t[i] : x[i]
+        let lo = -t[i]
+        c[i] = lo > a ? lo : a
+    }
+    return c
+}
+
+/// `clamp(x, −t, t)`, the part ``shrink(_:_:)`` removes (`shrink(x, t) == x − clamp1(x, t)`).
+@inline(__always)
+func clamp1(_ x: Float, _ t: Float) -> Float {
+    Swift.min(Swift.max(x, -t), t)
 }

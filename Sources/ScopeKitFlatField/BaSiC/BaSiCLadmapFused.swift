@@ -1,5 +1,45 @@
 import ScopeKitCore
 
+/// A compile-time switch of the fused LADMAP sweeps (each combination is specialised, so the pixel loops carry no
+/// per-pixel branches).
+protocol BaSiCSweepFlag { static var on: Bool { get } }
+enum BaSiCFlagOn: BaSiCSweepFlag { static var on: Bool { true } }
+enum BaSiCFlagOff: BaSiCSweepFlag { static var on: Bool { false } }
+
+/// What one fused LADMAP step leaves for the next one, besides v in the residual buffer.
+///
+/// With v = Im − B S − D + Y/μ and τ = W/(μT) the step sets I_R = v − clamp(v, ±τ) and
+/// Y' = Y + μ (Im − I_R − B̃ S − D) = μ (clamp(v, ±τ) + (B − B̃) S), so I_R and Y' are functions of v and of this
+/// step's S, B − B̃, 1/(μT) and μ: between fused steps one float per pixel is stored instead of two.
+struct FusedLadmapCarry {
+    /// The flat-field S the step used.
+    var flat: [Float]
+    /// Per frame, B_n − B̃_n (the baseline before and after the step, before the mean-B rescaling).
+    var baselineStep: [Float]
+    /// The step's 1/(μT) (τ = W · threshold).
+    var threshold: Float
+    /// The step's μ.
+    var mu: Double
+}
+
+/// Pointers and scalars of one fused LADMAP step, shared by the frame chunks.
+private struct FusedLadmapStep: @unchecked Sendable {
+    var im, weights, multiplier, flat, dark, carryFlat: UnsafePointer<Float>
+    /// I_R on the first step of a solve, v (``FusedLadmapCarry``) after; v of this step on return.
+    var state: UnsafeMutablePointer<Float>
+    var partials: UnsafeMutablePointer<Float>
+    /// Per chunk, 2P floats: clamp(v, ±τ) and Y/μ of the frame in hand, from sweep 1 to sweep 2.
+    var scratch: UnsafeMutablePointer<Float>
+    var oldBaseline, carryStep: UnsafePointer<Float>
+    var newBaseline: UnsafeMutablePointer<Double>
+    var baselineStep: UnsafeMutablePointer<Float>
+    var scalars: UnsafeMutablePointer<Double>
+    var oldBaselineD: UnsafePointer<Double>
+    var frames, pixels, chunks: Int
+    var invMu, threshold, carryThreshold, carryRatio, mu, nextRatio: Float
+    var flatSq, flatDark: Double
+}
+
 extension BaSiCSolver {
     /// Frame chunks of ``fusedLadmapPass(_:mu:nextMu:sF:dF:flatSq:flatDark:)`` and ``approximatePass``:
     /// boundaries depend only on T and P, so results do not depend on the thread count. Up to 16 chunks, fewer
@@ -12,15 +52,19 @@ extension BaSiCSolver {
     /// One LADMAP step after the flat-field update, without a dark-field, as a single sweep over the stack.
     ///
     /// The baseline B_n depends only on sums over frame n, and the mean-B rescaling leaves B_n·S unchanged,
-    /// so each frame is finished while it is in cache: sweep 1 computes I_R and Σ_x S(R + Y/μ), then B̃_n;
-    /// sweep 2 (same frame, from cache) updates Y with I_B = B̃_n·S + D and accumulates the next
-    /// flat-field gradient Σ_n B̃_n (res + Y/μ'), divided by mean(B̃) at the end. Sums over a frame are made
-    /// in 2048-pixel groups (as the pixel-block passes do); the gradient is summed per frame chunk and the
-    /// chunks are combined in order.
+    /// so each frame is finished while it is in cache: sweep 1 computes v = Im − B S − D + Y/μ, I_R and
+    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, from two frame-sized scratch arrays
+    /// that hold clamp(v, ±τ) and Y/μ) accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) = Y'/μ − Y/μ and the
+    /// next flat-field gradient Σ_n B̃_n (res + Y'/μ'), divided by mean(B̃)
+    /// at the end. Y and I_R are not stored between steps: the residual buffer holds v, and Y/μ and the previous
+    /// I_R are rebuilt from it with the last step's ``FusedLadmapCarry`` (``finishFusedLadmap()`` writes Y and
+    /// I_R back after the last step). Sums over a frame are made in 2048-pixel groups (as the pixel-block passes
+    /// do); the gradient is summed per frame chunk and the chunks are combined in order.
     ///
-    /// - Returns: ‖ΔI_R‖², ‖ΔB‖² and ‖res‖/‖Im‖. Updates `st.baseline`, `st.flat` (× mean B̃) and the gradient.
-    /// - Complexity: O(T·P), one read of Im, W (skipped while ``uniformWeights``), Y, I_R and one write of Y, I_R
-    ///   from memory.
+    /// - Returns: ‖ΔI_R‖², ‖ΔB‖² and ‖res‖/‖Im‖. Updates `st.baseline`, `st.flat` (× mean B̃), the gradient and
+    ///   ``fusedCarry``.
+    /// - Complexity: O(T·P), one read of Im, W (skipped while ``uniformWeights``) and v and one write of v from
+    ///   memory (the first step of a solve reads Y and I_R instead of v).
     func fusedLadmapPass(_ st: inout BaSiCState, mu: Double, nextMu: Double, sF: [Float], dF: [Float],
                          flatSq: Double, flatDark: Double) -> (dIR2: Double, dB2: Double, score: Double) {
         let t = frames, n = pixels
@@ -28,105 +72,55 @@ extension BaSiCSolver {
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
         }
-        let partials = UncheckedSendable(chunkGradients!.pointer)
-        let invMu = Float(1 / mu), threshold = Float(1 / (mu * Double(t)))
-        let muF = Float(mu), invNext = Float(1 / nextMu)
+        if fusedScratch == nil || fusedScratch!.count < chunks * 2 * n {
+            fusedScratch = FloatBuffer(count: chunks * 2 * n, zeroed: false)
+        }
+        let carry = fusedCarry
         let oldB = st.baseline
+        let oldBF = oldB.map { Float($0) }
         var newB = [Double](repeating: 0, count: t)
+        var step = [Float](repeating: 0, count: t)
         var scalars = [Double](repeating: 0, count: chunks * 2)
-        let im = UncheckedSendable(stack.data.pointer)
-        let wp = UncheckedSendable(weights.pointer)
-        let yp = UncheckedSendable(multiplier.pointer)
-        let rp = UncheckedSendable(residual.pointer)
-        let group = PixelBlocks.size
+        let noCarry = [Float](repeating: 0, count: carry == nil ? Swift.max(n, t) : 0)
+        let dark = dF.contains { $0 != 0 }
         let uniform = uniformWeights
         newB.withUnsafeMutableBufferPointer { nb in
-            scalars.withUnsafeMutableBufferPointer { sc in
-                sF.withUnsafeBufferPointer { sb in
-                    dF.withUnsafeBufferPointer { db in
-                        let nbp = UncheckedSendable(nb.baseAddress!), scp = UncheckedSendable(sc.baseAddress!)
-                        let sp = UncheckedSendable(sb.baseAddress!), dp = UncheckedSendable(db.baseAddress!)
-                        BaSiCParallel.run(chunks, workers: parameters.workers) { c in
-                            let s = sp.value, d = dp.value
-                            let g = partials.value + c * n
-                            g.update(repeating: 0, count: n)
-                            var dIR2 = 0.0, r2 = 0.0
-                            let inv8 = SIMD8<Float>(repeating: invMu), th8 = SIMD8<Float>(repeating: threshold)
-                            let mu8 = SIMD8<Float>(repeating: muF), next8 = SIMD8<Float>(repeating: invNext)
-                            for f in (c * t / chunks)..<((c + 1) * t / chunks) {
-                                let o = f * n
-                                let imo = im.value + o, yo = yp.value + o, ro = rp.value + o, wo = wp.value + o
-                                // Sweep 1: I_R = shrink(Im − B S − D + Y/μ, W/(μT)), Σ S(v − I_R), ‖ΔI_R‖².
-                                let bf = Float(oldB[f])
-                                let bf8 = SIMD8<Float>(repeating: bf)
-                                var fs = 0.0
-                                var x = 0
-                                while x < n {
-                                    let end = Swift.min(n, x + group)
-                                    var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
-                                    while x &+ 8 <= end {
-                                        let y = load8(yo + x)
-                                        let sv = load8(s + x)
-                                        let v = load8(imo + x) - bf8 * sv - load8(d + x) + y * inv8
-                                        // Uniform weights (the first round without fitting weights) are not read.
-                                        let ir = shrink8(v, uniform ? th8 : load8(wo + x) * th8)
-                                        let dd = ir - load8(ro + x)
-                                        d28 += dd * dd
-                                        store8(ir, ro + x)
-                                        fs8 += sv * (v - ir)
-                                        x &+= 8
-                                    }
-                                    var fsx = fs8.sum(), d2x = d28.sum()
-                                    while x < end {
-                                        let v = imo[x] - bf * s[x] - d[x] + yo[x] * invMu
-                                        let ir = shrink(v, wo[x] * threshold)
-                                        let dd = ir - ro[x]
-                                        d2x += dd * dd
-                                        ro[x] = ir
-                                        fsx += s[x] * (v - ir)
-                                        x += 1
-                                    }
-                                    fs += Double(fsx)
-                                    dIR2 += Double(d2x)
-                                }
-                                // B̃_n = max(0, Σ_x S(R_n + Y_n/μ) / Σ S²).
-                                let b = flatSq > 0 ? (fs + oldB[f] * flatSq + flatDark) / flatSq : oldB[f]
-                                let bn = Swift.max(b, 0)
-                                nbp.value[f] = bn
-                                // Sweep 2: res = Im − I_R − (B̃ S + D), Y += μ res, gradient += B̃ (res + Y/μ').
-                                let bt = Float(bn)
-                                let bt8 = SIMD8<Float>(repeating: bt)
-                                x = 0
-                                while x < n {
-                                    let end = Swift.min(n, x + group)
-                                    var r28 = SIMD8<Float>()
-                                    while x &+ 8 <= end {
-                                        let res = load8(imo + x) - load8(ro + x) - (bt8 * load8(s + x) + load8(d + x))
-                                        let yn = load8(yo + x) + mu8 * res
-                                        store8(yn, yo + x)
-                                        r28 += res * res
-                                        store8(load8(g + x) + bt8 * (res + yn * next8), g + x)
-                                        x &+= 8
-                                    }
-                                    var r2x = r28.sum()
-                                    while x < end {
-                                        let res = imo[x] - ro[x] - (bt * s[x] + d[x])
-                                        let yn = yo[x] + muF * res
-                                        yo[x] = yn
-                                        r2x += res * res
-                                        g[x] += bt * (res + yn * invNext)
-                                        x += 1
-                                    }
-                                    r2 += Double(r2x)
-                                }
-                            }
-                            scp.value[c * 2] = dIR2
-                            scp.value[c * 2 + 1] = r2
-                        }
-                    }
+        step.withUnsafeMutableBufferPointer { sb in
+        scalars.withUnsafeMutableBufferPointer { sc in
+        sF.withUnsafeBufferPointer { sp in
+        dF.withUnsafeBufferPointer { dp in
+        oldB.withUnsafeBufferPointer { ob in
+        oldBF.withUnsafeBufferPointer { obf in
+        noCarry.withUnsafeBufferPointer { zero in
+        (carry?.flat ?? []).withUnsafeBufferPointer { cf in
+        (carry?.baselineStep ?? []).withUnsafeBufferPointer { cs in
+            let ctx = FusedLadmapStep(
+                im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer),
+                multiplier: UnsafePointer(multiplier.pointer), flat: sp.baseAddress!, dark: dp.baseAddress!,
+                carryFlat: carry == nil ? zero.baseAddress! : cf.baseAddress!, state: residual.pointer,
+                partials: chunkGradients!.pointer, scratch: fusedScratch!.pointer, oldBaseline: obf.baseAddress!,
+                carryStep: carry == nil ? zero.baseAddress! : cs.baseAddress!, newBaseline: nb.baseAddress!,
+                baselineStep: sb.baseAddress!, scalars: sc.baseAddress!, oldBaselineD: ob.baseAddress!,
+                frames: t, pixels: n, chunks: chunks,
+                invMu: Float(1 / mu), threshold: Float(1 / (mu * Double(t))),
+                carryThreshold: carry?.threshold ?? 0, carryRatio: Float((carry?.mu ?? mu) / mu),
+                mu: Float(mu), nextRatio: Float(mu / nextMu), flatSq: flatSq, flatDark: flatDark)
+            typealias On = BaSiCFlagOn
+            typealias Off = BaSiCFlagOff
+            BaSiCParallel.run(chunks, workers: parameters.workers) { c in
+                switch (carry != nil, uniform, dark) {
+                case (true, true, false): Self.fusedChunk(c, ctx, On.self, On.self, Off.self)
+                case (true, false, false): Self.fusedChunk(c, ctx, On.self, Off.self, Off.self)
+                case (false, true, false): Self.fusedChunk(c, ctx, Off.self, On.self, Off.self)
+                case (false, false, false): Self.fusedChunk(c, ctx, Off.self, Off.self, Off.self)
+                case (true, true, true): Self.fusedChunk(c, ctx, On.self, On.self, On.self)
+                case (true, false, true): Self.fusedChunk(c, ctx, On.self, Off.self, On.self)
+                case (false, true, true): Self.fusedChunk(c, ctx, Off.self, On.self, On.self)
+                case (false, false, true): Self.fusedChunk(c, ctx, Off.self, Off.self, On.self)
                 }
             }
-        }
+        } } } } } } } } } }
+        fusedCarry = FusedLadmapCarry(flat: sF, baselineStep: step, threshold: Float(1 / (mu * Double(t))), mu: mu)
         var dIR2 = 0.0, r2 = 0.0
         for c in 0..<chunks { dIR2 += scalars[c * 2]; r2 += scalars[c * 2 + 1] }
         let meanB = newB.reduce(0, +) / Double(t)
@@ -140,8 +134,149 @@ extension BaSiCSolver {
         st.baseline = newB
         // The next flat-field gradient: Σ over chunks in order, divided by mean B̃.
         sumChunkGradients(chunks, dividedBy: m)
-        _ = (im, wp, yp, rp)
         return (dIR2, dB2, r2.squareRoot() / imageNorm)
+    }
+
+    /// The frames of chunk `c` of a fused step. `Carry`: the state buffer holds v of the last step (else I_R,
+    /// with Y in the multiplier buffer); `Uniform`: every weight is 1 (W is not read); `Dark`: D ≠ 0.
+    @inline(__always)
+    private static func fusedChunk<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, Dark: BaSiCSweepFlag>(
+        _ c: Int, _ k: FusedLadmapStep, _: Carry.Type, _: Uniform.Type, _: Dark.Type) {
+        let n = k.pixels, t = k.frames, group = PixelBlocks.size
+        let s = k.flat, d = k.dark, sp = k.carryFlat
+        let g = k.partials + c * n
+        let ca = k.scratch + c * 2 * n, ya = ca + n
+        g.update(repeating: 0, count: n)
+        var dIR2 = 0.0, r2 = 0.0
+        let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
+        let thp8 = SIMD8<Float>(repeating: k.carryThreshold), ratio8 = SIMD8<Float>(repeating: k.carryRatio)
+        let next8 = SIMD8<Float>(repeating: k.nextRatio)
+        for f in (c * t / k.chunks)..<((c + 1) * t / k.chunks) {
+            let o = f * n
+            let imo = k.im + o, vo = k.state + o, yo = k.multiplier + o, wo = k.weights + o
+            // Sweep 1: v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ S·clamp(v, ±τ), ‖ΔI_R‖².
+            let bf = k.oldBaseline[f], cp = k.carryStep[f]
+            let bf8 = SIMD8<Float>(repeating: bf), cp8 = SIMD8<Float>(repeating: cp)
+            var fs = 0.0
+            var x = 0
+            while x < n {
+                let end = Swift.min(n, x + group)
+                var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
+                while x &+ 8 <= end {
+                    let w8 = Uniform.on ? SIMD8<Float>(repeating: 1) : load8(wo + x)
+                    let old: SIMD8<Float>, yMu: SIMD8<Float>
+                    if Carry.on {
+                        let vp = load8(vo + x)
+                        let cl = clamp8(vp, Uniform.on ? thp8 : w8 * thp8)
+                        old = vp - cl
+                        yMu = (cl + cp8 * load8(sp + x)) * ratio8
+                    } else {
+                        old = load8(vo + x)
+                        yMu = load8(yo + x) * inv8
+                    }
+                    let sv = load8(s + x)
+                    var v = load8(imo + x) - bf8 * sv
+                    if Dark.on { v -= load8(d + x) }
+                    v += yMu
+                    let cl = clamp8(v, Uniform.on ? th8 : w8 * th8)
+                    let dd = (v - cl) - old
+                    d28 += dd * dd
+                    store8(v, vo + x)
+                    store8(cl, ca + x)
+                    store8(yMu, ya + x)
+                    fs8 += sv * cl
+                    x &+= 8
+                }
+                var fsx = fs8.sum(), d2x = d28.sum()
+                while x < end {
+                    let w = Uniform.on ? 1 : wo[x]
+                    let old: Float, yMu: Float
+                    if Carry.on {
+                        let vp = vo[x]
+                        let cl = clamp1(vp, Uniform.on ? k.carryThreshold : w * k.carryThreshold)
+                        old = vp - cl
+                        yMu = (cl + cp * sp[x]) * k.carryRatio
+                    } else {
+                        old = vo[x]
+                        yMu = yo[x] * k.invMu
+                    }
+                    var v = imo[x] - bf * s[x]
+                    if Dark.on { v -= d[x] }
+                    v += yMu
+                    let cl = clamp1(v, Uniform.on ? k.threshold : w * k.threshold)
+                    let dd = (v - cl) - old
+                    d2x += dd * dd
+                    vo[x] = v
+                    ca[x] = cl
+                    ya[x] = yMu
+                    fsx += s[x] * cl
+                    x += 1
+                }
+                fs += Double(fsx)
+                dIR2 += Double(d2x)
+            }
+            // B̃_n = max(0, Σ_x S(R_n + Y_n/μ) / Σ S²).
+            let ob = k.oldBaselineD[f]
+            let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
+            let bn = Swift.max(b, 0)
+            k.newBaseline[f] = bn
+            // Sweep 2 (from the frame's scratch): with u = Y'/μ = clamp(v, ±τ) + (B − B̃) S, the residual
+            // res = Im − I_R − (B̃ S + D) is u − Y/μ; gradient += B̃ (res + u·μ/μ').
+            let bt = Float(bn), step = bf - bt
+            k.baselineStep[f] = step
+            let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
+            x = 0
+            while x < n {
+                let end = Swift.min(n, x + group)
+                var r28 = SIMD8<Float>()
+                while x &+ 8 <= end {
+                    let u = load8(ca + x) + step8 * load8(s + x)
+                    let res = u - load8(ya + x)
+                    r28 += res * res
+                    store8(load8(g + x) + bt8 * (res + u * next8), g + x)
+                    x &+= 8
+                }
+                var r2x = r28.sum()
+                while x < end {
+                    let u = ca[x] + step * s[x]
+                    let res = u - ya[x]
+                    r2x += res * res
+                    g[x] += bt * (res + u * k.nextRatio)
+                    x += 1
+                }
+                r2 += Double(r2x)
+            }
+        }
+        k.scalars[c * 2] = dIR2
+        k.scalars[c * 2 + 1] = r2
+    }
+
+    /// Writes I_R and Y of the last fused step back from v (``FusedLadmapCarry``) and clears ``fusedCarry``.
+    ///
+    /// - Complexity: O(T·P), per pixel independent (any thread count gives the same values).
+    func finishFusedLadmap() {
+        guard let carry = fusedCarry else { return }
+        fusedCarry = nil
+        let t = frames, n = pixels
+        let vp = UncheckedSendable(residual.pointer), yp = UncheckedSendable(multiplier.pointer)
+        let wp = UncheckedSendable(weights.pointer)
+        let uniform = uniformWeights, mu = Float(carry.mu), th = carry.threshold
+        carry.flat.withUnsafeBufferPointer { sb in
+            carry.baselineStep.withUnsafeBufferPointer { cb in
+                let s = UncheckedSendable(sb.baseAddress!), step = UncheckedSendable(cb.baseAddress!)
+                blocks.run { b in
+                    for f in 0..<t {
+                        let o = f * n, c = step.value[f]
+                        for x in blocks.range(b) {
+                            let v = vp.value[o + x]
+                            let cl = clamp1(v, uniform ? th : wp.value[o + x] * th)
+                            vp.value[o + x] = v - cl
+                            yp.value[o + x] = mu * (cl + c * s.value[x])
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// pixelSum = (Σ over frame chunks, in chunk order, of the chunk gradients) / `m`, summed in double.
@@ -151,10 +286,25 @@ extension BaSiCSolver {
         pixelSum.withUnsafeMutableBufferPointer { gp in
             let gs = UncheckedSendable(gp.baseAddress!)
             blocks.run { b in
-                for x in blocks.range(b) {
+                let r = blocks.range(b)
+                var x = r.lowerBound
+                // Eight pixels at a time, each summed over the chunks in order (the same bits as one at a time).
+                let m4 = SIMD4<Double>(repeating: m)
+                while x &+ 8 <= r.upperBound {
+                    var lo = SIMD4<Double>(), hi = SIMD4<Double>()
+                    for c in 0..<chunks {
+                        let v = load8(partials.value + c * n + x)
+                        lo += SIMD4<Double>(v.lowHalf)
+                        hi += SIMD4<Double>(v.highHalf)
+                    }
+                    store8(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), gs.value + x)
+                    x &+= 8
+                }
+                while x < r.upperBound {
                     var acc = 0.0
                     for c in 0..<chunks { acc += Double(partials.value[c * n + x]) }
                     gs.value[x] = Float(acc / m)
+                    x += 1
                 }
             }
         }

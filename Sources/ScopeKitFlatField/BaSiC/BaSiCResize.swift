@@ -100,25 +100,65 @@ struct ResampleAxis: Sendable {
 protocol BaSiCSample {
     /// The value as a float.
     var floatValue: Float { get }
+    /// Eight consecutive samples from `p` as floats.
+    static func floats8(_ p: UnsafePointer<Self>) -> SIMD8<Float>
 }
 
 extension Float: BaSiCSample {
     @inline(__always) var floatValue: Float { self }
+    @inline(__always) static func floats8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { load8(p) }
 }
 
 extension UInt8: BaSiCSample {
     @inline(__always) var floatValue: Float { Float(self) }
+    @inline(__always) static func floats8(_ p: UnsafePointer<UInt8>) -> SIMD8<Float> {
+        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt8>.self))
+    }
 }
 
 extension UInt16: BaSiCSample {
     @inline(__always) var floatValue: Float { Float(self) }
+    @inline(__always) static func floats8(_ p: UnsafePointer<UInt16>) -> SIMD8<Float> {
+        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self))
+    }
 }
 
-/// `acc[c] += w · row[c]` for c < n (vectorised by the compiler for every ``BaSiCSample``).
+/// `acc[c] = (((acc[c] + w₀·r₀[c]) + w₁·r₁[c]) + …)` for c < n over `taps` rows `rows + k·rowStride` (k < taps,
+/// at most 4): the taps are added in order, as one `acc[c] += w·row[c]` per tap would, with one load and one
+/// store of `acc` per group of taps.
 @inline(__always)
-func accumulateRow<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ row: UnsafePointer<T>, _ w: Float,
-                                   _ n: Int) {
-    for c in 0..<n { acc[c] += w * row[c].floatValue }
+func accumulateRows<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ rows: UnsafePointer<T>, rowStride: Int,
+                                    _ w: UnsafePointer<Float>, taps: Int, _ n: Int) {
+    var c = 0
+    switch taps {
+    case 4:
+        let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
+        let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
+        let r0 = rows, r1 = rows + rowStride, r2 = rows + 2 * rowStride, r3 = rows + 3 * rowStride
+        while c &+ 8 <= n {
+            var a = load8(acc + c)
+            a += w0 * T.floats8(r0 + c)
+            a += w1 * T.floats8(r1 + c)
+            a += w2 * T.floats8(r2 + c)
+            a += w3 * T.floats8(r3 + c)
+            store8(a, acc + c)
+            c &+= 8
+        }
+    case 1:
+        let w0 = SIMD8<Float>(repeating: w[0])
+        while c &+ 8 <= n {
+            store8(load8(acc + c) + w0 * T.floats8(rows + c), acc + c)
+            c &+= 8
+        }
+    default:
+        break
+    }
+    while c < n {
+        var a = acc[c]
+        for k in 0..<taps { a += w[k] * rows[k * rowStride + c].floatValue }
+        acc[c] = a
+        c += 1
+    }
 }
 
 /// A 2-D resampling plan (rows, then columns) and the size of its scratch buffer.
@@ -154,8 +194,16 @@ struct Resampler2D: Sendable {
             for j in 0..<ro {
                 let acc = scratch + j * ci
                 acc.update(repeating: 0, count: ci)
-                let o = rows.offsets[j], s = rows.starts[j]
-                for k in 0..<rows.lengths[j] { accumulateRow(acc, src + (s + k) * ci, w[o + k], ci) }
+                let o = rows.offsets[j], s = rows.starts[j], taps = rows.lengths[j]
+                var k = 0
+                while k + 4 <= taps {
+                    accumulateRows(acc, src + (s + k) * ci, rowStride: ci, w.baseAddress! + o + k, taps: 4, ci)
+                    k += 4
+                }
+                while k < taps {
+                    accumulateRows(acc, src + (s + k) * ci, rowStride: ci, w.baseAddress! + o + k, taps: 1, ci)
+                    k += 1
+                }
             }
         }
         columns.weights.withUnsafeBufferPointer { w in

@@ -12,7 +12,9 @@ struct BaSiCState {
 ///
 /// The multiplier Y and the sparse residual I_R live in two `[T, P]` float buffers that are reused by every
 /// round; each inner iteration makes one (approximate) or two (LADMAP) fused passes over the stack, parallel
-/// over fixed pixel blocks with per-block partial sums combined in block order.
+/// over fixed pixel blocks with per-block partial sums combined in block order. The one-sweep LADMAP step
+/// (``usesFusedLadmap``) keeps a single float per pixel between steps (``FusedLadmapCarry``) and writes Y and
+/// I_R back when the solve ends.
 final class BaSiCSolver {
     let stack: WorkingStack
     let parameters: BaSiC.Parameters
@@ -51,6 +53,11 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
+    /// is stale until ``finishFusedLadmap()``.
+    var fusedCarry: FusedLadmapCarry? = nil
+    /// Per-chunk frame scratch of the fused LADMAP step (clamp(v, ±τ) and Y/μ).
+    var fusedScratch: FloatBuffer? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack
@@ -100,6 +107,9 @@ final class BaSiCSolver {
             multiplier.fill(0)
             residual.fill(0)
         }
+        // Fused steps keep v in the residual buffer; Y and I_R are written back when the solve ends.
+        fusedCarry = nil
+        defer { finishFusedLadmap() }
         var mu = resumeAt ?? initialMu
         // G = Σ_n B_n (Im − B_n S − D − I_R + Y/μ), kept in pixelSum.
         initialGradient(st, weighted: true, mu: mu)

@@ -84,10 +84,11 @@ struct DeflateEncoder {
         let hashSize = 1 << hashBits
         let head = UnsafeMutablePointer<Int32>.allocate(capacity: hashSize)
         head.initialize(repeating: Int32(-0x10000), count: hashSize)
-        // prev[i mod window] = distance back to the previous position with i's hash (0 = none): 16 bits per
-        // entry keep the chains in half the cache that absolute positions would take.
+        // prev[i mod window] = distance back to the previous position with i's hash, at most 65535 (so a link
+        // out of the window, or none, ends the walk by the window test alone): 16 bits per entry keep the chains
+        // in half the cache that absolute positions would take.
         let prev = UnsafeMutablePointer<UInt16>.allocate(capacity: windowSize)
-        prev.initialize(repeating: 0, count: windowSize)
+        prev.initialize(repeating: 0xFFFF, count: windowSize)
         let items = UnsafeMutablePointer<UInt32>.allocate(capacity: maxItems + 8)
         let freq = UnsafeMutablePointer<UInt32>.allocate(capacity: 288 + 32)
         defer {
@@ -115,8 +116,7 @@ struct DeflateEncoder {
                 @inline(__always) func insert(_ i: Int) -> Int {
                     let h = hash(i)
                     let previous = Int(head[h])
-                    let d = i - previous
-                    prev[i & wmask] = d <= windowSize ? UInt16(truncatingIfNeeded: d) : 0
+                    prev[i & wmask] = UInt16(truncatingIfNeeded: min(i - previous, 0xFFFF))
                     head[h] = Int32(truncatingIfNeeded: i)
                     return previous
                 }
@@ -157,9 +157,7 @@ struct DeflateEncoder {
                                 tail = UnsafeRawPointer(here + best - 3).loadUnaligned(as: UInt32.self)
                             }
                         }
-                        let back = Int(prev[cand & wmask])
-                        if back == 0 { break }
-                        cand -= back
+                        cand -= Int(prev[cand & wmask])
                         budget -= 1
                     }
                     // A 4-byte match from far back costs about as much as four literals: skip it.

@@ -214,6 +214,8 @@ struct TIFFPageWriter {
         while page < plan.planes {
             let pagesInBatch = min(batch, plan.planes - page)
             let compressed = plan.deflate ? try compress(pixels, pages: page..<page + pagesInBatch) : []
+            // The batch's strips plus generous room for its directories (the rest is released on commit).
+            output.reserve(output.position + compressed.reduce(0) { $0 + $1.count } + pagesInBatch * 4096)
             for p in page..<page + pagesInBatch {
                 let strips = plan.deflate ? [] : (0..<stripsPerPlane).map { stripRange(pixels, page: p, strip: $0) }
                 try writePage(p, strips: strips, compressed: compressed, base: (p - page) * stripsPerPlane)
@@ -259,12 +261,14 @@ struct TIFFPageWriter {
                     } else {
                         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(strip.count, 1), alignment: 16)
                         defer { copy.deallocate() }
-                        copy.copyMemory(from: strip)
                         let rows = strip.count / plan.rowBytes
                         if plan.predictor == 2 {
-                            Predictor.encodeHorizontal(copy.baseAddress!, bytesPerSample: plan.bytesPerSample,
-                                                       width: plan.width, samples: plan.samples, rows: rows)
+                            // Differences straight from the caller's pixels into the scratch strip (one pass).
+                            Predictor.encodeHorizontal(from: strip.baseAddress!, to: copy.baseAddress!,
+                                                       bytesPerSample: plan.bytesPerSample, width: plan.width,
+                                                       samples: plan.samples, rows: rows)
                         } else {
+                            copy.copyMemory(from: strip)
                             let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: plan.rowBytes)
                             defer { scratch.deallocate() }
                             Predictor.encodeFloatingPoint(copy.baseAddress!, bytesPerSample: plan.bytesPerSample,
@@ -315,6 +319,7 @@ struct TIFFPageWriter {
     /// array (one large write, no copy; readers can also fetch several planes at once).
     func writeContiguous(_ pixels: UnsafeRawBufferPointer) throws {
         try writeContiguousDirectories()
+        output.reserve(output.position + pixels.count)
         try output.write(pixels)
     }
 

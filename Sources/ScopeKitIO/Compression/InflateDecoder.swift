@@ -232,7 +232,7 @@ struct InflateDecoder {
                     var saved = bits
                     consume(e & 0xFF)
                     let length = Int(e >> 16) + Int((saved & mask(e & 0xFF)) &>> UInt64(e >> 8 & 0xF))
-                    refillFast()
+                    if count < 32 { refillFast() }  // the distance code and its extra bits need ≤ 28
                     var d = dist[Int(bits & distMask)]
                     if d & T.subtable != 0 {
                         consume(d & 0xFF)

@@ -110,7 +110,7 @@ public final class OutputFile {
 
     #if os(Linux)
     /// glibc's `fallocate` (declared only under `_GNU_SOURCE`, which the Glibc module does not set).
-    private nonisolated(unsafe) static let fallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? = {
+    private static let fallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? = {
         guard let symbol = dlsym(nil, "fallocate") else { return nil }   // nil = RTLD_DEFAULT
         return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
     }()

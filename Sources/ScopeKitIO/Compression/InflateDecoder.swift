@@ -318,8 +318,8 @@ struct InflateDecoder {
     }
 
     /// Copies an LZ77 match of `length` bytes from `distance` back to `op`, in 32-byte steps of two 16-byte
-    /// vectors when the match is at least that far back, else 16-byte steps (a vector, two 8-byte words or the
-    /// repeated period); may write up to 31 bytes past `op + length` (the caller guarantees the room).
+    /// vectors when the match is at least that far back, else 16-byte steps (two 8-byte words or the repeated
+    /// period); may write up to 31 bytes past `op + length` (the caller guarantees the room).
     @inline(__always)
     static func copyMatch(_ op: UnsafeMutablePointer<UInt8>, distance: Int, length: Int) {
         typealias V = SIMD16<UInt8>
@@ -332,13 +332,6 @@ struct InflateDecoder {
                 (d + 16).storeBytes(of: (s + 16).loadUnaligned(as: V.self), as: V.self)
                 s += 32
                 d += 32
-            } while d < end
-        } else if distance >= 16 {
-            var s = UnsafeRawPointer(dst - distance), d = dst
-            repeat {
-                d.storeBytes(of: s.loadUnaligned(as: V.self), as: V.self)
-                s += 16
-                d += 16
             } while d < end
         } else if distance >= 8 {
             var s = UnsafeRawPointer(dst - distance), d = dst

@@ -138,6 +138,24 @@ struct RegistryTests {
         #expect(try Data(contentsOf: url) == Data([0, 7, 0, 0, 5, 6]))
     }
 
+    @Test("OutputFile.reserve: size and bytes as written, blocks reserved past the end released on commit")
+    func reservedOutput() throws {
+        let folder = try makeScratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("out.bin")
+        let out = try OutputFile(url, overwrite: false)
+        out.reserve(4 << 20)
+        let bytes = (0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try out.write(bytes)
+        try out.commit()
+        #expect(try Data(contentsOf: url) == Data(bytes))
+        var info = stat()
+        #expect(stat(url.path, &info) == 0)
+        #expect(Int(info.st_size) == bytes.count)
+        // At most the written size rounded to 64 KiB is allocated (the extra MiB is released).
+        #expect(Int(info.st_blocks) * 512 <= (bytes.count + 0xFFFF) & ~0xFFFF)
+    }
+
     @Test("writing with an unknown extension is a usage error")
     func unknownWriter() throws {
         let e = try #require(throws: ScopeKitError.self) {

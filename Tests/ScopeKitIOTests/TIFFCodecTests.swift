@@ -101,7 +101,7 @@ import ScopeKitCore
         // Four-row blocks, leftover rows and short rows of the horizontal decoder.
         for bytes in [1, 2, 4, 8] {
             for samples in [1, 3] {
-                for (width, rows) in [(13, 7), (2, 5), (6, 4)] {
+                for (width, rows) in [(13, 7), (2, 5), (6, 4), (41, 3)] {
                     roundTrip(bytes: bytes, samples: samples, width: width, rows: rows)
                 }
             }
@@ -116,6 +116,15 @@ import ScopeKitCore
             Predictor.encodeHorizontal($0.baseAddress!, bytesPerSample: bytes, width: width, samples: samples, rows: rows)
         }
         #expect(data != original)
+        // The out-of-place encoder gives the same differences and leaves its source alone.
+        var fused = [UInt8](repeating: 0, count: original.count)
+        original.withUnsafeBytes { s in
+            fused.withUnsafeMutableBytes {
+                Predictor.encodeHorizontal(from: s.baseAddress!, to: $0.baseAddress!, bytesPerSample: bytes,
+                                           width: width, samples: samples, rows: rows)
+            }
+        }
+        #expect(fused == data)
         data.withUnsafeMutableBytes {
             Predictor.decodeHorizontal($0.baseAddress!, bytesPerSample: bytes, width: width, samples: samples, rows: rows)
         }
@@ -138,5 +147,21 @@ import ScopeKitCore
             Predictor.encodeHorizontal($0.baseAddress!, bytesPerSample: 2, width: 5, samples: 1, rows: 1)
         }
         #expect(values == [10, 2, 65535, 65524, 1])
+        // A row longer than the SIMD steps (16 lanes out of place, 8 in the running sum) plus a tail.
+        let row: [UInt16] = (0..<37).map { (k: Int) -> UInt16 in UInt16(truncatingIfNeeded: (k &* k &* 2_654_435_761) >> 7) }
+        var diff = [UInt16](repeating: 0, count: 37)
+        row.withUnsafeBytes { s in
+            diff.withUnsafeMutableBytes {
+                Predictor.encodeHorizontal(from: s.baseAddress!, to: $0.baseAddress!, bytesPerSample: 2, width: 37,
+                                           samples: 1, rows: 1)
+            }
+        }
+        var expected = row
+        for k in 1..<37 { expected[k] = row[k] &- row[k - 1] }
+        #expect(diff == expected)
+        diff.withUnsafeMutableBytes {
+            Predictor.decodeHorizontal($0.baseAddress!, bytesPerSample: 2, width: 37, samples: 1, rows: 1)
+        }
+        #expect(diff == row)
     }
 }

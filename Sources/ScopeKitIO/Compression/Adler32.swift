@@ -2,7 +2,8 @@
 ///
 /// Per block of `n` 16-byte chunks the lanes keep the byte sums `v` and the sums of `v` before each chunk `p`;
 /// then `s1 += Σv` and `s2 += 16·(n·s1 + Σp) + Σ (16 − j)·v[j]`. Blocks are at most 4096 chunks, so no lane
-/// can pass 2³² before the modulo.
+/// can pass 2³² before the modulo. Within a block, runs of 16 chunks accumulate in 16-bit lanes (half the
+/// widening and adds of 32-bit lanes) and are folded into `v` and `p` once per run.
 ///
 /// ```swift
 /// let check = Adler32.checksum(bytes)   // 1 for an empty buffer
@@ -22,11 +23,26 @@ enum Adler32 {
             let chunks = Swift.min((n - i) >> 4, 4096)
             var v = SIMD16<UInt32>(repeating: 0), p = SIMD16<UInt32>(repeating: 0)
             var q = base + i
-            for _ in 0..<chunks {
-                let x = SIMD16<UInt32>(truncatingIfNeeded: q.loadUnaligned(as: SIMD16<UInt8>.self))
-                p &+= v
-                v &+= x
-                q += 16
+            /// `k` ≤ 16 chunks in 16-bit lanes (s ≤ 16·255, t ≤ 120·255): s = Σx, t = Σ s before each chunk.
+            @inline(__always) func run(_ k: Int) -> (s: SIMD16<UInt32>, t: SIMD16<UInt32>) {
+                var s = SIMD16<UInt16>(repeating: 0), t = SIMD16<UInt16>(repeating: 0)
+                for _ in 0..<k {
+                    t &+= s
+                    s &+= SIMD16<UInt16>(truncatingIfNeeded: q.loadUnaligned(as: SIMD16<UInt8>.self))
+                    q += 16
+                }
+                return (SIMD16<UInt32>(truncatingIfNeeded: s), SIMD16<UInt32>(truncatingIfNeeded: t))
+            }
+            // Fold each run into the 32-bit lanes: p gains k·v (v before each of the k chunks) plus t.
+            for _ in 0..<chunks >> 4 {
+                let (s, t) = run(16)
+                p &+= v &<< 4 &+ t
+                v &+= s
+            }
+            if chunks & 15 != 0 {
+                let (s, t) = run(chunks & 15)
+                p &+= v &* UInt32(chunks & 15) &+ t
+                v &+= s
             }
             // Σp may pass 2³² across lanes: add the lanes in 64 bits.
             let sumV = UInt64(v.wrappedSum())

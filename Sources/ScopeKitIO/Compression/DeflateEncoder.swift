@@ -71,10 +71,42 @@ struct DeflateEncoder {
         d <= 256 ? Int(table[d - 1]) : Int(table[256 + (d - 1) >> 7])
     }
 
+    /// The match finder's tables and the symbol buffer of one encoder, reusable across calls (a writer that
+    /// compresses many strips on one thread allocates them once instead of per strip).
+    final class Workspace {
+        let head = UnsafeMutablePointer<Int32>.allocate(capacity: 1 << DeflateEncoder.hashBits)
+        let prev = UnsafeMutablePointer<UInt16>.allocate(capacity: DeflateEncoder.windowSize)
+        let items = UnsafeMutablePointer<UInt32>.allocate(capacity: DeflateEncoder.maxItems + 8)
+        let freq = UnsafeMutablePointer<UInt32>.allocate(capacity: 288 + 32)
+        /// Room for one compressed stream (grown by ``output(capacity:)``).
+        private(set) var output = UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
+        private var outputCapacity = 0
+
+        init() {}
+
+        deinit {
+            head.deallocate()
+            prev.deallocate()
+            items.deallocate()
+            freq.deallocate()
+            output.deallocate()
+        }
+
+        /// The output buffer with at least `capacity` bytes.
+        func output(capacity: Int) -> UnsafeMutablePointer<UInt8> {
+            if capacity > outputCapacity {
+                output.deallocate()
+                output = .allocate(capacity: capacity)
+                outputCapacity = capacity
+            }
+            return output
+        }
+    }
+
     /// Compresses `input[0..<count]` as raw deflate into `out` (capacity at least `bound(count)`), returning
     /// the number of bytes written.
     static func encode(_ input: UnsafePointer<UInt8>, count n: Int, level: Int,
-                       into out: UnsafeMutablePointer<UInt8>) -> Int {
+                       into out: UnsafeMutablePointer<UInt8>, workspace: Workspace? = nil) -> Int {
         var writer = BitWriter(out)
         if level <= 0 || n == 0 {
             writeStored(input, count: n, final: true, writer: &writer)
@@ -82,20 +114,13 @@ struct DeflateEncoder {
         }
         let p = parameters(level: level)
         let hashSize = 1 << hashBits
-        let head = UnsafeMutablePointer<Int32>.allocate(capacity: hashSize)
+        let tables = workspace ?? Workspace()
+        let head = tables.head, prev = tables.prev, items = tables.items, freq = tables.freq
         head.initialize(repeating: Int32(-0x10000), count: hashSize)
-        // prev[i mod window] = distance back to the previous position with i's hash (0 = none): 16 bits per
-        // entry keep the chains in half the cache that absolute positions would take.
-        let prev = UnsafeMutablePointer<UInt16>.allocate(capacity: windowSize)
-        prev.initialize(repeating: 0, count: windowSize)
-        let items = UnsafeMutablePointer<UInt32>.allocate(capacity: maxItems + 8)
-        let freq = UnsafeMutablePointer<UInt32>.allocate(capacity: 288 + 32)
-        defer {
-            head.deallocate()
-            prev.deallocate()
-            items.deallocate()
-            freq.deallocate()
-        }
+        // prev[i mod window] = distance back to the previous position with i's hash, at most 65535 (so a link
+        // out of the window, or none, ends the walk by the window test alone): 16 bits per entry keep the chains
+        // in half the cache that absolute positions would take.
+        prev.initialize(repeating: 0xFFFF, count: windowSize)
         freq.initialize(repeating: 0, count: 320)
         let distFreq = freq + 288
         let wmask = windowSize - 1
@@ -115,8 +140,7 @@ struct DeflateEncoder {
                 @inline(__always) func insert(_ i: Int) -> Int {
                     let h = hash(i)
                     let previous = Int(head[h])
-                    let d = i - previous
-                    prev[i & wmask] = d <= windowSize ? UInt16(truncatingIfNeeded: d) : 0
+                    prev[i & wmask] = UInt16(truncatingIfNeeded: min(i - previous, 0xFFFF))
                     head[h] = Int32(truncatingIfNeeded: i)
                     return previous
                 }
@@ -157,9 +181,7 @@ struct DeflateEncoder {
                                 tail = UnsafeRawPointer(here + best - 3).loadUnaligned(as: UInt32.self)
                             }
                         }
-                        let back = Int(prev[cand & wmask])
-                        if back == 0 { break }
-                        cand -= back
+                        cand -= Int(prev[cand & wmask])
                         budget -= 1
                     }
                     // A 4-byte match from far back costs about as much as four literals: skip it.
@@ -231,6 +253,7 @@ struct DeflateEncoder {
                 flush(upTo: n, final: true)
             }
         }
+        withExtendedLifetime(tables) {}
         return writer.finish()
     }
 

@@ -7,8 +7,8 @@ import ScopeKitCore
 /// (bytes past the end read as zeros and are counted, so a truncated stream is detected, never over-read);
 /// two-level Huffman tables whose entries carry the literal, or the length/distance base with its extra-bit
 /// count (``HuffmanDecodeTable``); a fast loop that decodes up to three literals per refill and copies matches
-/// 16 bytes at a time while at least 280 bytes of output room remain, and a careful loop (bounds checked per
-/// byte) near the ends. The output never grows past its buffer, so corrupt or hostile streams cost at most
+/// 16 or 32 bytes at a time while at least 296 bytes of output room remain, and a careful loop (bounds checked
+/// per byte) near the ends. The output never grows past its buffer, so corrupt or hostile streams cost at most
 /// O(output) time and no allocation beyond the fixed tables.
 struct InflateDecoder {
     /// How a decode ended.
@@ -190,8 +190,8 @@ struct InflateDecoder {
 
             // Huffman-coded symbols until the end-of-block code.
             symbols: while true {
-                // Fast loop: room for 3 literals + a 258-byte match + 16 bytes of copy overshoot.
-                while inEnd - ip >= 16 && outEnd - op >= 280 {
+                // Fast loop: room for 3 literals + a 258-byte match + 32 bytes of copy overshoot.
+                while inEnd - ip >= 16 && outEnd - op >= 296 {
                     refillFast()
                     var e = litlen[Int(bits & litMask)]
                     if e & T.literal != 0 {
@@ -232,7 +232,7 @@ struct InflateDecoder {
                     var saved = bits
                     consume(e & 0xFF)
                     let length = Int(e >> 16) + Int((saved & mask(e & 0xFF)) &>> UInt64(e >> 8 & 0xF))
-                    refillFast()
+                    if count < 32 { refillFast() }  // the distance code and its extra bits need ≤ 28
                     var d = dist[Int(bits & distMask)]
                     if d & T.subtable != 0 {
                         consume(d & 0xFF)
@@ -317,13 +317,23 @@ struct InflateDecoder {
         }
     }
 
-    /// Copies an LZ77 match of `length` bytes from `distance` back to `op`, in 8- or 16-byte steps; may write
-    /// up to 15 bytes past `op + length` (the caller guarantees the room).
+    /// Copies an LZ77 match of `length` bytes from `distance` back to `op`, in 32-byte steps of two 16-byte
+    /// vectors when the match is at least that far back, else 16-byte steps (two 8-byte words or the repeated
+    /// period); may write up to 31 bytes past `op + length` (the caller guarantees the room).
     @inline(__always)
     static func copyMatch(_ op: UnsafeMutablePointer<UInt8>, distance: Int, length: Int) {
+        typealias V = SIMD16<UInt8>
         let dst = UnsafeMutableRawPointer(op)
         let end = dst + length
-        if distance >= 8 {
+        if distance >= 32 {
+            var s = UnsafeRawPointer(dst - distance), d = dst
+            repeat {
+                d.storeBytes(of: s.loadUnaligned(as: V.self), as: V.self)
+                (d + 16).storeBytes(of: (s + 16).loadUnaligned(as: V.self), as: V.self)
+                s += 32
+                d += 32
+            } while d < end
+        } else if distance >= 8 {
             var s = UnsafeRawPointer(dst - distance), d = dst
             repeat {
                 d.storeBytes(of: s.loadUnaligned(as: UInt64.self), as: UInt64.self)

@@ -24,6 +24,12 @@ public enum Predictor {
                                                                width: Int, samples: Int, rows: Int) {
         let rowCount = width * samples
         var first = 0
+        if T.self == UInt16.self && samples == 1 {
+            // 16-bit grayscale: a SIMD running sum along each row.
+            let p = buffer.bindMemory(to: UInt16.self, capacity: rows * rowCount)
+            for r in 0..<rows { prefixSum(p + r * rowCount, count: rowCount) }
+            return
+        }
         if samples == 1 && rowCount > 0 {
             // Four rows at a time: four independent running sums keep the adder busy (one row alone is a
             // chain of dependent additions).
@@ -60,6 +66,34 @@ public enum Predictor {
         }
     }
 
+    /// The inclusive running sum of `count` 16-bit values in place (horizontal decoding of one grayscale row),
+    /// eight lanes at a time: three shifted adds give each lane the sum of its vector up to it, then the last
+    /// lane of the previous vector is added to all.
+    ///
+    /// - Complexity: O(count).
+    @inlinable
+    static func prefixSum(_ p: UnsafeMutablePointer<UInt16>, count: Int) {
+        typealias V = SIMD8<UInt16>
+        var carry = V(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            var x = UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+            x &+= V(0, x[0], x[1], x[2], x[3], x[4], x[5], x[6])
+            x &+= V(0, 0, x[0], x[1], x[2], x[3], x[4], x[5])
+            x &+= V(0, 0, 0, 0, x[0], x[1], x[2], x[3])
+            x &+= carry
+            UnsafeMutableRawPointer(p + i).storeBytes(of: x, as: V.self)
+            carry = V(repeating: x[7])
+            i += 8
+        }
+        var acc = carry[0]
+        while i < count {
+            acc &+= p[i]
+            p[i] = acc
+            i += 1
+        }
+    }
+
     /// Applies horizontal differencing (the inverse of ``decodeHorizontal(_:as:width:samples:rows:)``).
     @inlinable
     public static func encodeHorizontal<T: FixedWidthInteger>(_ buffer: UnsafeMutableRawPointer, as type: T.Type,
@@ -72,6 +106,54 @@ public enum Predictor {
                 p[i] = p[i] &- p[i - samples]
                 i -= 1
             }
+        }
+    }
+
+    /// Horizontal differencing from `source` into `destination` (which must not overlap it): the copy and the
+    /// differences in one pass, as the TIFF writer needs (the caller's pixels stay untouched).
+    ///
+    /// ```swift
+    /// Predictor.encodeHorizontal(from: pixels, to: scratch, as: UInt16.self, width: 512, samples: 1, rows: 64)
+    /// ```
+    /// - Complexity: O(rows · width · samples), one read and one write per sample.
+    @inlinable
+    public static func encodeHorizontal<T: FixedWidthInteger>(from source: UnsafeRawPointer,
+                                                               to destination: UnsafeMutableRawPointer,
+                                                               as type: T.Type, width: Int, samples: Int, rows: Int) {
+        let rowCount = width * samples
+        guard rowCount > 0 else { return }
+        let s = source.bindMemory(to: T.self, capacity: rows * rowCount)
+        let d = destination.bindMemory(to: T.self, capacity: rows * rowCount)
+        for r in 0..<rows {
+            let a = s + r * rowCount, b = d + r * rowCount
+            let head = Swift.min(samples, rowCount)
+            for i in 0..<head { b[i] = a[i] }
+            var i = head
+            if T.self == UInt16.self {
+                // 16 lanes at a time: this vector minus the one `samples` values back (unaligned loads).
+                let a16 = UnsafeRawPointer(a), b16 = UnsafeMutableRawPointer(b), back = samples * 2
+                while i + 16 <= rowCount {
+                    let x = (a16 + 2 * i).loadUnaligned(as: SIMD16<UInt16>.self)
+                    let y = (a16 + 2 * i - back).loadUnaligned(as: SIMD16<UInt16>.self)
+                    (b16 + 2 * i).storeBytes(of: x &- y, as: SIMD16<UInt16>.self)
+                    i += 16
+                }
+            }
+            while i < rowCount {
+                b[i] = a[i] &- a[i - samples]
+                i += 1
+            }
+        }
+    }
+
+    /// ``encodeHorizontal(from:to:as:width:samples:rows:)`` for samples of `bytesPerSample` bytes (1, 2, 4, 8).
+    public static func encodeHorizontal(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer,
+                                        bytesPerSample: Int, width: Int, samples: Int, rows: Int) {
+        switch bytesPerSample {
+        case 1: encodeHorizontal(from: source, to: destination, as: UInt8.self, width: width, samples: samples, rows: rows)
+        case 2: encodeHorizontal(from: source, to: destination, as: UInt16.self, width: width, samples: samples, rows: rows)
+        case 4: encodeHorizontal(from: source, to: destination, as: UInt32.self, width: width, samples: samples, rows: rows)
+        default: encodeHorizontal(from: source, to: destination, as: UInt64.self, width: width, samples: samples, rows: rows)
         }
     }
 

@@ -214,6 +214,8 @@ struct TIFFPageWriter {
         while page < plan.planes {
             let pagesInBatch = min(batch, plan.planes - page)
             let compressed = plan.deflate ? try compress(pixels, pages: page..<page + pagesInBatch) : []
+            // The batch's strips plus generous room for its directories (the rest is released on commit).
+            output.reserve(output.position + compressed.reduce(0) { $0 + $1.count } + pagesInBatch * 4096)
             for p in page..<page + pagesInBatch {
                 let strips = plan.deflate ? [] : (0..<stripsPerPlane).map { stripRange(pixels, page: p, strip: $0) }
                 try writePage(p, strips: strips, compressed: compressed, base: (p - page) * stripsPerPlane)
@@ -242,41 +244,49 @@ struct TIFFPageWriter {
         return UnsafeRawBufferPointer(rebasing: pixels[start..<start + rows * plan.rowBytes])
     }
 
-    /// Deflates every strip of `pages` in parallel (with the predictor applied to a copy).
+    /// Deflates every strip of `pages` in parallel (with the predictor applied to a copy). Each worker reuses
+    /// one predictor buffer and one ``DeflateEncoder/Workspace`` for all its strips, and every result is an
+    /// exact-size array: no per-strip allocation of fresh (page-faulting) memory.
     func compress(_ pixels: UnsafeRawBufferPointer, pages: Range<Int>) throws -> [[UInt8]] {
         let perPlane = plan.stripsPerPlane
         let count = pages.count * perPlane
         var results = [[UInt8]](repeating: [], count: count)
         let errors = ErrorSlot()
+        let stripBytes = plan.rowsPerStrip * plan.rowBytes
         results.withUnsafeMutableBufferPointer { out in
             let target = UncheckedSendable(out.baseAddress)
-            Parallel.forEach(0..<count) { k in
-                let strip = stripRange(pixels, page: pages.lowerBound + k / perPlane, strip: k % perPlane)
-                do {
-                    let packed: [UInt8]
-                    if plan.predictor == 1 {
-                        packed = try Deflate.compress(strip, level: plan.level)
-                    } else {
-                        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(strip.count, 1), alignment: 16)
-                        defer { copy.deallocate() }
-                        copy.copyMemory(from: strip)
-                        let rows = strip.count / plan.rowBytes
-                        if plan.predictor == 2 {
-                            Predictor.encodeHorizontal(copy.baseAddress!, bytesPerSample: plan.bytesPerSample,
-                                                       width: plan.width, samples: plan.samples, rows: rows)
-                        } else {
-                            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: plan.rowBytes)
-                            defer { scratch.deallocate() }
-                            Predictor.encodeFloatingPoint(copy.baseAddress!, bytesPerSample: plan.bytesPerSample,
-                                                          width: plan.width, samples: plan.samples, rows: rows,
-                                                          scratch: scratch)
+            Parallel.forEachChunk(0..<count) { chunk in
+                let workspace = DeflateEncoder.Workspace()
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(stripBytes, 1), alignment: 16)
+                let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(plan.rowBytes, 1))
+                defer {
+                    copy.deallocate()
+                    scratch.deallocate()
+                }
+                for k in chunk {
+                    let strip = stripRange(pixels, page: pages.lowerBound + k / perPlane, strip: k % perPlane)
+                    do {
+                        var source = strip
+                        if plan.predictor != 1 {
+                            let rows = strip.count / plan.rowBytes
+                            if plan.predictor == 2 {
+                                // Differences straight from the caller's pixels into the copy (one pass).
+                                Predictor.encodeHorizontal(from: strip.baseAddress!, to: copy.baseAddress!,
+                                                           bytesPerSample: plan.bytesPerSample, width: plan.width,
+                                                           samples: plan.samples, rows: rows)
+                            } else {
+                                copy.copyMemory(from: strip)
+                                Predictor.encodeFloatingPoint(copy.baseAddress!, bytesPerSample: plan.bytesPerSample,
+                                                              width: plan.width, samples: plan.samples, rows: rows,
+                                                              scratch: scratch)
+                            }
+                            source = UnsafeRawBufferPointer(rebasing: copy[0..<strip.count])
                         }
-                        packed = try Deflate.compress(UnsafeRawBufferPointer(rebasing: copy[0..<strip.count]),
-                                                   level: plan.level)
+                        (target.value! + k).pointee = try Deflate.compress(source, level: plan.level,
+                                                                           workspace: workspace)
+                    } catch {
+                        errors.set(error, index: k)
                     }
-                    (target.value! + k).pointee = packed
-                } catch {
-                    errors.set(error, index: k)
                 }
             }
         }
@@ -315,6 +325,7 @@ struct TIFFPageWriter {
     /// array (one large write, no copy; readers can also fetch several planes at once).
     func writeContiguous(_ pixels: UnsafeRawBufferPointer) throws {
         try writeContiguousDirectories()
+        output.reserve(output.position + pixels.count)
         try output.write(pixels)
     }
 

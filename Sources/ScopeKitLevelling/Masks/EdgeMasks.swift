@@ -372,50 +372,51 @@ struct _PackedRows {
 
     func deallocate() { bits.deallocate(); scratch.deallocate() }
 
+    /// Calls `body(r, w, c0, m)` for word `w` of row `r` (columns `c0 ..< c0 + m`), every word of every row,
+    /// row blocks on several threads when ``split``.
+    private func forEachWord(_ body: (_ r: Int, _ w: Int, _ c0: Int, _ m: Int) -> Void) {
+        let (cols, words) = (self.cols, self.words)
+        _forEachRowBlock(rows: rows, split: split) { _, block in
+            for r in block {
+                for w in 0..<words { body(r, w, w * 64, Swift.min(64, cols - w * 64)) }
+            }
+        }
+    }
+
     /// Packs `a` (or its complement).
     func pack(_ a: UnsafePointer<Bool>, invert: Bool) {
         let (bits, cols, words) = (self.bits, self.cols, self.words)
-        _forEachRowBlock(rows: rows, split: split) { _, block in
-            for r in block {
-                let row = a + r * cols, out = bits + r * words
-                for w in 0..<words {
-                    let c0 = w * 64, m = Swift.min(64, cols - c0)
-                    var x: UInt64 = 0
-                    if m == 64 {   // eight Bools (bytes 0/1) at a time, gathered by one multiplication
-                        let flip: UInt64 = invert ? 0x0101_0101_0101_0101 : 0
-                        for k in 0..<8 {
-                            let bytes = UnsafeRawPointer(row + c0 + 8 * k).loadUnaligned(as: UInt64.self) ^ flip
-                            x |= ((bytes &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 * k)
-                        }
-                    } else {
-                        for b in 0..<m where row[c0 + b] != invert { x |= 1 << UInt64(b) }
-                    }
-                    out[w] = x
+        let flip: UInt64 = invert ? 0x0101_0101_0101_0101 : 0
+        forEachWord { r, w, c0, m in
+            let row = a + r * cols + c0
+            var x: UInt64 = 0
+            if m == 64 {   // eight Bools (bytes 0/1) at a time, gathered by one multiplication
+                for k in 0..<8 {
+                    let bytes = UnsafeRawPointer(row + 8 * k).loadUnaligned(as: UInt64.self) ^ flip
+                    x |= ((bytes &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 * k)
                 }
+            } else {
+                for b in 0..<m where row[b] != invert { x |= 1 << UInt64(b) }
             }
+            bits[r * words + w] = x
         }
     }
 
     /// Writes the bits (or their complement) to `a`.
     func unpack(into a: UnsafeMutablePointer<Bool>, invert: Bool) {
         let (bits, cols, words) = (self.bits, self.cols, self.words)
-        _forEachRowBlock(rows: rows, split: split) { _, block in
-            for r in block {
-                let row = a + r * cols, src = bits + r * words
-                for w in 0..<words {
-                    let c0 = w * 64, m = Swift.min(64, cols - c0), x = src[w]
-                    if m == 64 {   // eight bits at a time spread to eight bytes 0/1
-                        let flip: UInt64 = invert ? 0x0101_0101_0101_0101 : 0
-                        for k in 0..<8 {
-                            let byte = (x >> UInt64(8 * k)) & 0xFF
-                            let spread = (((byte &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201)
-                                          &+ 0x7F7F_7F7F_7F7F_7F7F) >> 7 & 0x0101_0101_0101_0101
-                            UnsafeMutableRawPointer(row + c0 + 8 * k).storeBytes(of: spread ^ flip, as: UInt64.self)
-                        }
-                    } else {
-                        for b in 0..<m { row[c0 + b] = ((x >> UInt64(b)) & 1 != 0) != invert }
-                    }
+        let flip: UInt64 = invert ? 0x0101_0101_0101_0101 : 0
+        forEachWord { r, w, c0, m in
+            let row = a + r * cols + c0, x = bits[r * words + w]
+            if m == 64 {   // eight bits at a time spread to eight bytes 0/1
+                for k in 0..<8 {
+                    let byte = (x >> UInt64(8 * k)) & 0xFF
+                    let spread = (((byte &* 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201)
+                                  &+ 0x7F7F_7F7F_7F7F_7F7F) >> 7 & 0x0101_0101_0101_0101
+                    UnsafeMutableRawPointer(row + 8 * k).storeBytes(of: spread ^ flip, as: UInt64.self)
                 }
+            } else {
+                for b in 0..<m { row[b] = ((x >> UInt64(b)) & 1 != 0) != invert }
             }
         }
     }

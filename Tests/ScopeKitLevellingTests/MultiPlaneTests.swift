@@ -156,6 +156,34 @@ import ScopeKitCore
         #expect(throws: ScopeKitError.self) { try Levelling.edgeMask(flat, rule: .otsu(bins: 256, keepAbove: false)) }
     }
 
+    @Test("a single frame split over row blocks on 1, 2 or 3 threads: edge masks and routines bit-identical")
+    func rowBlocksAnyThreadCount() throws {
+        var g = SeededGenerator(seed: 12)
+        let rows = 100, cols = 130   // four row blocks, three 64-pixel words
+        let z = NDArray((0..<(rows * cols)).map { i -> Double in
+            let r = i / cols, c = i % cols
+            return 0.01 * Double(c) + (r + c / 3 >= 60 ? 2 : 0) + (r % 37 < 4 && c % 29 < 5 ? 1.5 : 0)
+                + 0.05 * g.nextGaussian()
+        }, shape: [rows, cols])
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var masks: [[[Bool]]] = [], levelled: [[[Double]]] = []
+        for threads in [1, 2, 3] {
+            Parallel.threadCount = threads
+            masks.append(try [MaskRule.autoEdges(factor: 1.5, radius: 4), .otsuEdges(bins: 256),
+                              .histogramEdges(low: 0.5, high: 1.8)].map { try Levelling.edgeMask(z, rule: $0).values.elements })
+            levelled.append(try [LevellingRoutine.multiPlaneEdges, .multiPlaneOtsu].map {
+                try $0.pipeline(statistics: .perFrame).run(on: z).levelled.elements
+            })
+        }
+        #expect(masks[0].allSatisfy { m in m.contains(false) && m.contains(true) }, "every rule finds edges")
+        for k in 1..<3 {
+            #expect(masks[k] == masks[0], "\(k + 1) threads")
+            #expect(levelled[k].elementsEqual(levelled[0]) { $0.elementsEqual($1) { $0.bitPattern == $1.bitPattern } },
+                    "\(k + 1) threads")
+        }
+    }
+
     @Test("multi-plane routines stream frame by frame like the in-memory run (records included)")
     func streamed() throws {
         let (z, _) = terraces()
@@ -254,7 +282,7 @@ import ScopeKitCore
         let footprints: [_BinaryMorphology.Widths] = [_BinaryMorphology.diamondWidths(4), _BinaryMorphology.diamondWidths(1),
                                                       _BinaryMorphology.diskWidths(2), _BinaryMorphology.diskWidths(3),
                                                       _BinaryMorphology.Widths(widths: [1, 1, 1])]
-        for (rows, cols) in [(1, 1), (2, 3), (3, 7), (9, 5), (16, 21)] {
+        for (rows, cols) in [(1, 1), (2, 3), (3, 7), (9, 5), (16, 21), (5, 64), (7, 130)] {   // 64-pixel words
             let morph = _BinaryMorphology(rows: rows, cols: cols)
             for f in footprints {
                 var offsets: [(Int, Int)] = []
@@ -268,6 +296,85 @@ import ScopeKitCore
                     morph.apply(b, offsets, dilate: dilate)
                     let same = (0..<n).allSatisfy { a[$0] == b[$0] }
                     #expect(same, "\(rows)×\(cols) \(f.widths) dilate \(dilate)")
+                }
+            }
+        }
+    }
+
+    @Test("closing = dilation then erosion, across 64-pixel word boundaries")
+    func closingIsDilationThenErosion() {
+        var g = SeededGenerator(seed: 10)
+        for (rows, cols) in [(4, 63), (6, 65), (9, 129)] {
+            let morph = _BinaryMorphology(rows: rows, cols: cols), n = rows * cols
+            let a = UnsafeMutablePointer<Bool>.allocate(capacity: n), b = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+            defer { a.deallocate(); b.deallocate() }
+            for i in 0..<n { a[i] = g.nextUniform() < 0.3; b[i] = a[i] }
+            let f = _BinaryMorphology.diamondWidths(4)
+            morph.closing(a, f)
+            morph.apply(b, f, dilate: true)
+            morph.apply(b, f, dilate: false)
+            #expect((0..<n).allSatisfy { a[$0] == b[$0] }, "\(rows)×\(cols)")
+        }
+    }
+
+    @Test("word-packed closing by footprints within one pixel = the reflect-boundary reference")
+    func nearClosingMatchesReflectBoundary() {
+        var g = SeededGenerator(seed: 13)
+        let footprints: [[(Int, Int)]] = [[(-1, -1), (-1, 1), (0, 0), (1, -1), (1, 1)],
+                                          [(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)],
+                                          (-1...1).flatMap { dr in (-1...1).map { (dr, $0) } }]
+        for (rows, cols) in [(1, 1), (2, 3), (5, 64), (7, 130), (4, 65)] {
+            let morph = _BinaryMorphology(rows: rows, cols: cols), n = rows * cols
+            for f in footprints {
+                for density in [0.2, 0.5] {
+                    let a = UnsafeMutablePointer<Bool>.allocate(capacity: n), b = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+                    defer { a.deallocate(); b.deallocate() }
+                    for i in 0..<n { a[i] = g.nextUniform() < density; b[i] = a[i] }
+                    morph.closing(a, f)
+                    morph.apply(b, f, dilate: true)
+                    morph.apply(b, f, dilate: false)
+                    #expect((0..<n).allSatisfy { a[$0] == b[$0] }, "\(rows)×\(cols) \(f)")
+                }
+            }
+        }
+    }
+
+    /// Run-based labelling against a plain flood fill: same labels (raster order of first pixel), same sizes.
+    @Test func labelsMatchFloodFill() {
+        var g = SeededGenerator(seed: 11)
+        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (6, 8), (13, 17), (20, 70)] {
+            for density in [0.3, 0.55, 0.8] {
+                let n = rows * cols
+                let a = (0..<n).map { _ in g.nextUniform() < density }
+                for value in [true, false] {
+                    for eight in [false, true] {
+                        var expected = [Int32](repeating: 0, count: n), sizes = [0]
+                        for start in 0..<n where a[start] == value && expected[start] == 0 {
+                            let label = Int32(sizes.count)
+                            var stack = [start], size = 0
+                            expected[start] = label
+                            while let i = stack.popLast() {
+                                size += 1
+                                let r = i / cols, c = i % cols
+                                for dr in -1...1 {
+                                    for dc in -1...1 where (dr != 0 || dc != 0) && (eight || dr == 0 || dc == 0) {
+                                        let rr = r + dr, cc = c + dc
+                                        guard rr >= 0 && rr < rows && cc >= 0 && cc < cols else { continue }
+                                        let j = rr * cols + cc
+                                        if a[j] == value && expected[j] == 0 { expected[j] = label; stack.append(j) }
+                                    }
+                                }
+                            }
+                            sizes.append(size)
+                        }
+                        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+                        defer { labels.deallocate() }
+                        let got = a.withUnsafeBufferPointer {
+                            _labelComponents($0.baseAddress!, rows: rows, cols: cols, value: value, eight: eight, labels: labels)
+                        }
+                        #expect(got == sizes, "\(rows)×\(cols) \(density) \(value) \(eight)")
+                        #expect((0..<n).allSatisfy { labels[$0] == expected[$0] }, "\(rows)×\(cols) \(density) \(value) \(eight)")
+                    }
                 }
             }
         }

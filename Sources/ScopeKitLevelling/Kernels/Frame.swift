@@ -91,12 +91,7 @@ final class _Frame {
     /// Runs `body(block, rows)` for every row block: in parallel when ``splitRows``, else in order. `body` must
     /// write only its block's rows and scratch; combine per-block results afterwards in block order.
     func forEachBlock(_ body: (_ block: Int, _ rows: Range<Int>) -> Void) {
-        let n = blockCount
-        if splitRows && n > 1 && Parallel.threadCount > 1 {
-            Parallel.forEach(0..<n) { b in body(b, blockRange(b)) }
-        } else {
-            for b in 0..<n { body(b, blockRange(b)) }
-        }
+        _forEachRowBlock(rows: rows, split: splitRows, body)
     }
 
     /// Whether every pixel is used: no mask and all heights finite. Kernels take branch-free paths then.
@@ -271,4 +266,16 @@ struct _Lines {
     /// The flat index of element `k` of line `l`.
     @inline(__always)
     func index(_ l: Int, _ k: Int) -> Int { l * lineStride + k * step }
+}
+
+/// Runs `body(block, rows)` for every block of ``_Frame/blockRows`` rows out of `rows`: in parallel when `split`
+/// (and more than one block and thread), else in order.
+func _forEachRowBlock(rows: Int, split: Bool, _ body: (_ block: Int, _ rows: Range<Int>) -> Void) {
+    let size = _Frame.blockRows, n = (rows + size - 1) / size
+    let range = { (b: Int) in b * size ..< Swift.min(rows, (b + 1) * size) }
+    if split && n > 1 && Parallel.threadCount > 1 {
+        Parallel.forEach(0..<n) { b in body(b, range(b)) }
+    } else {
+        for b in 0..<n { body(b, range(b)) }
+    }
 }

@@ -65,26 +65,33 @@ struct _WeightedRegions {
 }
 
 extension _Frame {
-    /// The regions of the used pixels (see ``_WeightedRegions``).
-    func _weightedRegions() -> _WeightedRegions {
+    /// Labels the 8-connected components of the used pixels in ``labels`` and numbers those of at least
+    /// `max(1, ⌊0.01·rows·cols⌋)` pixels in raster order of their first pixel: `slot[label]` is the region's
+    /// index (−1 for a smaller component), `sizes[region]` its pixel count.
+    func _regionSlots() -> (slot: [Int32], sizes: [Int]) {
         let n = count
         let valid = flags
         for i in 0..<n { valid[i] = isUsed(i) }
-        let queue = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(n, 1))
-        defer { queue.deallocate() }
-        let sizes = _labelComponents(valid, rows: rows, cols: cols, value: true, eight: true, labels: labels, queue: queue)
+        let sizes = _labelComponents(valid, rows: rows, cols: cols, value: true, eight: true, labels: labels)
         let minimum = Swift.max(1, Int((0.01 * Double(rows) * Double(cols)).rounded(.down)))
-        var slot = [Int](repeating: -1, count: sizes.count)
-        var regions = _WeightedRegions()
+        var slot = [Int32](repeating: -1, count: sizes.count), kept: [Int] = []
         for l in 1..<Swift.max(sizes.count, 1) where sizes[l] >= minimum {
-            slot[l] = regions.count
-            regions.start.append(regions.start[regions.count] + sizes[l])
+            slot[l] = Int32(kept.count)
+            kept.append(sizes[l])
         }
+        return (slot, kept)
+    }
+
+    /// The regions of the used pixels (see ``_WeightedRegions``).
+    func _weightedRegions() -> _WeightedRegions {
+        let (slot, sizes) = _regionSlots()
+        var regions = _WeightedRegions()
+        for size in sizes { regions.start.append(regions.start[regions.count] + size) }
         guard regions.count > 0 else { return regions }
         regions.pixels = [Int32](repeating: 0, count: regions.start[regions.count])
         var fill = Array(regions.start.dropLast())
-        for i in 0..<n where labels[i] > 0 {
-            let k = slot[Int(labels[i])]
+        for i in 0..<count where labels[i] > 0 {
+            let k = Int(slot[Int(labels[i])])
             if k >= 0 { regions.pixels[fill[k]] = Int32(i); fill[k] += 1 }
         }
         return regions
@@ -92,10 +99,11 @@ extension _Frame {
 
     /// NanoLocz `level_weighted` "plane" (see ``Levelling/weightedPlane(_:xOrder:yOrder:compatibility:mask:)``).
     func weightedPlane(xOrder: Int, yOrder: Int, compatibility: NanoLoczCompatibility) {
-        let regions = _weightedRegions()
-        guard regions.count > 0 else { skippedFits += 1; return }
-        let total = Double(regions.pixels.count)
-        var weights = (0..<regions.count).map { Double(regions.start[$0 + 1] - regions.start[$0]) / total }
+        let (slot, sizes) = _regionSlots()
+        let m = sizes.count
+        guard m > 0 else { skippedFits += 1; return }
+        let total = Double(sizes.reduce(0, +))
+        var weights = sizes.map { Double($0) / total }
         for k in weights.indices where !(weights[k] > 0.02) { weights[k] = 0 }
         let origin = compatibility == .pnanolocz ? 0.0 : 1.0
         let corrected = compatibility == .corrected
@@ -104,26 +112,40 @@ extension _Frame {
             guard kept > 0 else { skippedFits += 1; return }
             for k in weights.indices { weights[k] /= kept }
         }
+        // each region's sums and counts along every column and every row, in one raster pass (the order a
+        // region's pixels are summed in is raster order either way)
+        let rows = self.rows, cols = self.cols, z = self.z, labels = self.labels
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m * (rows + cols))
+        defer { sums.deallocate() }
+        sums.initialize(repeating: 0, count: 2 * m * (rows + cols))
+        let countsX = sums + m * cols, sumsY = countsX + m * cols, countsY = sumsY + m * rows
+        slot.withUnsafeBufferPointer { slot in
+            for r in 0..<rows {
+                for c in 0..<cols {
+                    let i = r * cols + c, l = Int(labels[i])
+                    guard l > 0 else { continue }
+                    let k = Int(slot[l])
+                    guard k >= 0 else { continue }
+                    sums[k * cols + c] += z[i]; countsX[k * cols + c] += 1
+                    sumsY[k * rows + r] += z[i]; countsY[k * rows + r] += 1
+                }
+            }
+        }
         let bx = lineA, by = lineB
         for c in 0..<cols { bx[c] = 0 }
         for r in 0..<rows { by[r] = 0 }
         // averaged coefficients (ascending powers) and centring, for the NanoLocz variants
         var ax = [Double](repeating: 0, count: xOrder + 1), ay = [Double](repeating: 0, count: yOrder + 1)
         var mx = (0.0, 0.0), my = (0.0, 0.0)
-        let sums = lineC, counts = lineD
-        for k in 0..<regions.count {
-            let px = regions.pixels[regions.start[k]..<regions.start[k + 1]]
+        for k in 0..<m {
             for axis in 0..<2 {
                 let alongColumns = axis == 0   // x: the column means
                 let length = alongColumns ? cols : rows, order = alongColumns ? xOrder : yOrder
-                for j in 0..<length { sums[j] = 0; counts[j] = 0 }
-                for p in px {
-                    let i = Int(p), j = alongColumns ? i % cols : i / cols
-                    sums[j] += z[i]; counts[j] += 1
-                }
+                let sum = alongColumns ? sums + k * cols : sumsY + k * rows
+                let count = alongColumns ? countsX + k * cols : countsY + k * rows
                 var positions: [Double] = [], means: [Double] = []
-                for j in 0..<length where counts[j] > 0 {
-                    positions.append(Double(j) + origin); means.append(sums[j] / counts[j])
+                for j in 0..<length where count[j] > 0 {
+                    positions.append(Double(j) + origin); means.append(sum[j] / count[j])
                 }
                 let fit = _CenteredPolynomial(positions: positions, values: means, degree: order)
                 if corrected {

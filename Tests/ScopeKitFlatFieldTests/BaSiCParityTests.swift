@@ -23,6 +23,11 @@ struct BaSiCParityTests {
             let im = try NPZ.read(corpus.appendingPathComponent("npz/timelapse_pu1.npz"), key: "images").asFloat32()
             return im.reshaped([50, 4, im.shape[1], im.shape[2]])
         }
+        if dataset == "wsi_brain_4d" {
+            // 63 tiles regrouped as 21 z-stacks of 3 planes, as Scripts/fixtures/basic.py does.
+            let im = try NPZ.read(corpus.appendingPathComponent("npz/wsi_brain.npz"), key: "images").asFloat32()
+            return im.reshaped([21, 3, im.shape[1], im.shape[2]])
+        }
         if dataset == "WSI_brain_tiles" {
             let dir = corpus.appendingPathComponent("WSI_brain")
             let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tif") }
@@ -114,7 +119,9 @@ struct BaSiCParityTests {
     }
 
     /// (T, Z, Y, X) stacks: BaSiCPy 1.2.0 fits them with LADMAP only (a 3-D DCT; Z stays at its size).
-    @Test(arguments: ["timelapse_pu1_4d_ladmap", "timelapse_pu1_4d_ladmap_dark", "timelapse_pu1_4d_ladmap_autosegment"])
+    /// (The `timelapse_pu1_4d_*` fixtures are not tested: BaSiCPy does not converge on that regrouping — 500
+    /// iterations in every reweighting round — and neither do we, so both stop at arbitrary iterates.)
+    @Test(arguments: ["wsi_brain_4d_ladmap", "wsi_brain_4d_ladmap_dark"])
     func fourDimensional(name: String) throws {
         try Self.check(name)
     }

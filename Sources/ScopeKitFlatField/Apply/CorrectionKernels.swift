@@ -166,6 +166,11 @@ public func flatFieldCorrectInPlace<T: FlatFieldInput & FlatFieldOutput>(
 ///   that to 0…65535.
 /// `src` and `dst` may be the same buffer (each group of eight is loaded before it is stored).
 ///
+/// ```swift
+/// let done = flatFieldCorrectUInt16(p, p, dark: d, flat: f, count: n, offset: 0)   // in place
+/// for i in done..<n { p[i] = UInt16.flatFieldValue((Float(p[i]) - d[i]) / f[i]) }   // the tail
+/// ```
+///
 /// - Parameters:
 ///   - src: the input pixels.
 ///   - dst: the output pixels (may equal `src`).

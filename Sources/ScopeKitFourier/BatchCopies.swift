@@ -11,21 +11,6 @@ import ScopeKitCore
 //   registers;
 // - anything else (a batch straddling two outer blocks): scalar copies.
 
-@inline(__always)
-func load4<T: FFTScalar>(_ p: UnsafePointer<T>) -> SIMD4<T> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<T>.self)
-}
-
-@inline(__always)
-func load4<T: FFTScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD4<T> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<T>.self)
-}
-
-@inline(__always)
-func store4<T: FFTScalar>(_ v: SIMD4<T>, _ p: UnsafeMutablePointer<T>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<T>.self)
-}
-
 /// The transpose of the 4×4 block with rows `a`, `b`, `c`, `d`.
 @inline(__always)
 func transpose4<T: FFTScalar>(_ a: SIMD4<T>, _ b: SIMD4<T>, _ c: SIMD4<T>, _ d: SIMD4<T>)
@@ -64,15 +49,15 @@ func gatherComplex<T: FFTScalar>(re: UnsafePointer<T>, im: UnsafePointer<T>, lin
             var b = 0
             if es == 1 {
                 while b < nv {
-                    store4(load4(sr + b), dr + d + b)
-                    store4(load4(si + b), di + d + b)
+                    storeUnaligned(SIMD4<T>(unaligned: sr + b), dr + d + b)
+                    storeUnaligned(SIMD4<T>(unaligned: si + b), di + d + b)
                     b += 4
                 }
             } else if es == 2 && adjacent {
                 while b < nv {
-                    let (r, m) = deinterleave4(load4(sr + 2 * b), load4(sr + 2 * b + 4))
-                    store4(r, dr + d + b)
-                    store4(m, di + d + b)
+                    let (r, m) = deinterleave4(SIMD4<T>(unaligned: sr + 2 * b), SIMD4<T>(unaligned: sr + 2 * b + 4))
+                    storeUnaligned(r, dr + d + b)
+                    storeUnaligned(m, di + d + b)
                     b += 4
                 }
             }
@@ -92,25 +77,25 @@ func gatherComplex<T: FFTScalar>(re: UnsafePointer<T>, im: UnsafePointer<T>, lin
             if ps == 1 {
                 var i = 0
                 while i < nc {
-                    let (a0, a1, a2, a3) = transpose4(load4(r0 + i), load4(r1 + i), load4(r2 + i), load4(r3 + i))
-                    let (c0, c1, c2, c3) = transpose4(load4(m0 + i), load4(m1 + i), load4(m2 + i), load4(m3 + i))
+                    let (a0, a1, a2, a3) = transpose4(SIMD4<T>(unaligned: r0 + i), SIMD4<T>(unaligned: r1 + i), SIMD4<T>(unaligned: r2 + i), SIMD4<T>(unaligned: r3 + i))
+                    let (c0, c1, c2, c3) = transpose4(SIMD4<T>(unaligned: m0 + i), SIMD4<T>(unaligned: m1 + i), SIMD4<T>(unaligned: m2 + i), SIMD4<T>(unaligned: m3 + i))
                     let d = i * nb
-                    store4(a0, d0 + d); store4(a1, d0 + d + nb); store4(a2, d0 + d + 2 * nb); store4(a3, d0 + d + 3 * nb)
-                    store4(c0, e0 + d); store4(c1, e0 + d + nb); store4(c2, e0 + d + 2 * nb); store4(c3, e0 + d + 3 * nb)
+                    storeUnaligned(a0, d0 + d); storeUnaligned(a1, d0 + d + nb); storeUnaligned(a2, d0 + d + 2 * nb); storeUnaligned(a3, d0 + d + 3 * nb)
+                    storeUnaligned(c0, e0 + d); storeUnaligned(c1, e0 + d + nb); storeUnaligned(c2, e0 + d + 2 * nb); storeUnaligned(c3, e0 + d + 3 * nb)
                     i += 4
                 }
             } else {
                 var i = 0
                 while i < nc {
-                    let (x0, y0) = deinterleave4(load4(r0 + 2 * i), load4(r0 + 2 * i + 4))
-                    let (x1, y1) = deinterleave4(load4(r1 + 2 * i), load4(r1 + 2 * i + 4))
-                    let (x2, y2) = deinterleave4(load4(r2 + 2 * i), load4(r2 + 2 * i + 4))
-                    let (x3, y3) = deinterleave4(load4(r3 + 2 * i), load4(r3 + 2 * i + 4))
+                    let (x0, y0) = deinterleave4(SIMD4<T>(unaligned: r0 + 2 * i), SIMD4<T>(unaligned: r0 + 2 * i + 4))
+                    let (x1, y1) = deinterleave4(SIMD4<T>(unaligned: r1 + 2 * i), SIMD4<T>(unaligned: r1 + 2 * i + 4))
+                    let (x2, y2) = deinterleave4(SIMD4<T>(unaligned: r2 + 2 * i), SIMD4<T>(unaligned: r2 + 2 * i + 4))
+                    let (x3, y3) = deinterleave4(SIMD4<T>(unaligned: r3 + 2 * i), SIMD4<T>(unaligned: r3 + 2 * i + 4))
                     let (a0, a1, a2, a3) = transpose4(x0, x1, x2, x3)
                     let (c0, c1, c2, c3) = transpose4(y0, y1, y2, y3)
                     let d = i * nb
-                    store4(a0, d0 + d); store4(a1, d0 + d + nb); store4(a2, d0 + d + 2 * nb); store4(a3, d0 + d + 3 * nb)
-                    store4(c0, e0 + d); store4(c1, e0 + d + nb); store4(c2, e0 + d + 2 * nb); store4(c3, e0 + d + 3 * nb)
+                    storeUnaligned(a0, d0 + d); storeUnaligned(a1, d0 + d + nb); storeUnaligned(a2, d0 + d + 2 * nb); storeUnaligned(a3, d0 + d + 3 * nb)
+                    storeUnaligned(c0, e0 + d); storeUnaligned(c1, e0 + d + nb); storeUnaligned(c2, e0 + d + 2 * nb); storeUnaligned(c3, e0 + d + 3 * nb)
                     i += 4
                 }
             }
@@ -151,15 +136,15 @@ func scatterComplex<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePointer<T>
             var b = 0
             if es == 1 {
                 while b < nv {
-                    store4(load4(sr + s + b) * f, dr + b)
-                    store4(load4(si + s + b) * f, di + b)
+                    storeUnaligned(SIMD4<T>(unaligned: sr + s + b) * f, dr + b)
+                    storeUnaligned(SIMD4<T>(unaligned: si + s + b) * f, di + b)
                     b += 4
                 }
             } else if es == 2 && adjacent {
                 while b < nv {
-                    let (u, v) = interleave4(load4(sr + s + b) * f, load4(si + s + b) * f)
-                    store4(u, dr + 2 * b)
-                    store4(v, dr + 2 * b + 4)
+                    let (u, v) = interleave4(SIMD4<T>(unaligned: sr + s + b) * f, SIMD4<T>(unaligned: si + s + b) * f)
+                    storeUnaligned(u, dr + 2 * b)
+                    storeUnaligned(v, dr + 2 * b + 4)
                     b += 4
                 }
             }
@@ -179,20 +164,20 @@ func scatterComplex<T: FFTScalar>(_ sr: UnsafePointer<T>, _ si: UnsafePointer<T>
             var i = 0
             while i < nc {
                 let s = i * nb
-                let (a0, a1, a2, a3) = transpose4(load4(s0 + s) * f, load4(s0 + s + nb) * f,
-                                                  load4(s0 + s + 2 * nb) * f, load4(s0 + s + 3 * nb) * f)
-                let (c0, c1, c2, c3) = transpose4(load4(t0 + s) * f, load4(t0 + s + nb) * f,
-                                                  load4(t0 + s + 2 * nb) * f, load4(t0 + s + 3 * nb) * f)
+                let (a0, a1, a2, a3) = transpose4(SIMD4<T>(unaligned: s0 + s) * f, SIMD4<T>(unaligned: s0 + s + nb) * f,
+                                                  SIMD4<T>(unaligned: s0 + s + 2 * nb) * f, SIMD4<T>(unaligned: s0 + s + 3 * nb) * f)
+                let (c0, c1, c2, c3) = transpose4(SIMD4<T>(unaligned: t0 + s) * f, SIMD4<T>(unaligned: t0 + s + nb) * f,
+                                                  SIMD4<T>(unaligned: t0 + s + 2 * nb) * f, SIMD4<T>(unaligned: t0 + s + 3 * nb) * f)
                 if ps == 1 {
-                    store4(a0, r0 + i); store4(a1, r1 + i); store4(a2, r2 + i); store4(a3, r3 + i)
-                    store4(c0, m0 + i); store4(c1, m1 + i); store4(c2, m2 + i); store4(c3, m3 + i)
+                    storeUnaligned(a0, r0 + i); storeUnaligned(a1, r1 + i); storeUnaligned(a2, r2 + i); storeUnaligned(a3, r3 + i)
+                    storeUnaligned(c0, m0 + i); storeUnaligned(c1, m1 + i); storeUnaligned(c2, m2 + i); storeUnaligned(c3, m3 + i)
                 } else {
                     let (u0, v0) = interleave4(a0, c0), (u1, v1) = interleave4(a1, c1)
                     let (u2, v2) = interleave4(a2, c2), (u3, v3) = interleave4(a3, c3)
-                    store4(u0, r0 + 2 * i); store4(v0, r0 + 2 * i + 4)
-                    store4(u1, r1 + 2 * i); store4(v1, r1 + 2 * i + 4)
-                    store4(u2, r2 + 2 * i); store4(v2, r2 + 2 * i + 4)
-                    store4(u3, r3 + 2 * i); store4(v3, r3 + 2 * i + 4)
+                    storeUnaligned(u0, r0 + 2 * i); storeUnaligned(v0, r0 + 2 * i + 4)
+                    storeUnaligned(u1, r1 + 2 * i); storeUnaligned(v1, r1 + 2 * i + 4)
+                    storeUnaligned(u2, r2 + 2 * i); storeUnaligned(v2, r2 + 2 * i + 4)
+                    storeUnaligned(u3, r3 + 2 * i); storeUnaligned(v3, r3 + 2 * i + 4)
                 }
                 i += 4
             }
@@ -228,7 +213,7 @@ func gatherReal<T: FFTScalar>(_ src: UnsafePointer<T>, pointStride ps: Int, geom
         for i in 0..<count {
             let s = src + o0 + i * ps, d = dst + i * nb
             var b = 0
-            while b < nv { store4(load4(s + b), d + b); b += 4 }
+            while b < nv { storeUnaligned(SIMD4<T>(unaligned: s + b), d + b); b += 4 }
             while b < nb { d[b] = s[b]; b += 1 }
         }
     } else if g.inner == 1 && ps == 1 {
@@ -239,9 +224,9 @@ func gatherReal<T: FFTScalar>(_ src: UnsafePointer<T>, pointStride ps: Int, geom
             let d0 = dst + b
             var i = 0
             while i < nc {
-                let (a0, a1, a2, a3) = transpose4(load4(r0 + i), load4(r1 + i), load4(r2 + i), load4(r3 + i))
+                let (a0, a1, a2, a3) = transpose4(SIMD4<T>(unaligned: r0 + i), SIMD4<T>(unaligned: r1 + i), SIMD4<T>(unaligned: r2 + i), SIMD4<T>(unaligned: r3 + i))
                 let d = i * nb
-                store4(a0, d0 + d); store4(a1, d0 + d + nb); store4(a2, d0 + d + 2 * nb); store4(a3, d0 + d + 3 * nb)
+                storeUnaligned(a0, d0 + d); storeUnaligned(a1, d0 + d + nb); storeUnaligned(a2, d0 + d + 2 * nb); storeUnaligned(a3, d0 + d + 3 * nb)
                 i += 4
             }
             for i in nc..<count {
@@ -274,7 +259,7 @@ func scatterReal<T: FFTScalar>(_ src: UnsafePointer<T>, scale: T, into dst: Unsa
         for i in 0..<count {
             let d = dst + o0 + i * ps, s = src + i * nb
             var b = 0
-            while b < nv { store4(load4(s + b) * f, d + b); b += 4 }
+            while b < nv { storeUnaligned(SIMD4<T>(unaligned: s + b) * f, d + b); b += 4 }
             while b < nb { d[b] = s[b] * scale; b += 1 }
         }
     } else if g.inner == 1 && ps == 1 {
@@ -286,9 +271,9 @@ func scatterReal<T: FFTScalar>(_ src: UnsafePointer<T>, scale: T, into dst: Unsa
             var i = 0
             while i < nc {
                 let s = i * nb
-                let (a0, a1, a2, a3) = transpose4(load4(s0 + s) * f, load4(s0 + s + nb) * f,
-                                                  load4(s0 + s + 2 * nb) * f, load4(s0 + s + 3 * nb) * f)
-                store4(a0, r0 + i); store4(a1, r1 + i); store4(a2, r2 + i); store4(a3, r3 + i)
+                let (a0, a1, a2, a3) = transpose4(SIMD4<T>(unaligned: s0 + s) * f, SIMD4<T>(unaligned: s0 + s + nb) * f,
+                                                  SIMD4<T>(unaligned: s0 + s + 2 * nb) * f, SIMD4<T>(unaligned: s0 + s + 3 * nb) * f)
+                storeUnaligned(a0, r0 + i); storeUnaligned(a1, r1 + i); storeUnaligned(a2, r2 + i); storeUnaligned(a3, r3 + i)
                 i += 4
             }
             for i in nc..<count {
@@ -318,7 +303,7 @@ func permuteRows<T: FFTScalar>(_ src: UnsafePointer<T>, rows: UnsafePointer<Int>
     for k in 0..<count {
         let s = src + rows[k] * nb, d = dst + k * nb
         var b = 0
-        while b < nv { store4(load4(s + b), d + b); b += 4 }
+        while b < nv { storeUnaligned(SIMD4<T>(unaligned: s + b), d + b); b += 4 }
         while b < nb { d[b] = s[b]; b += 1 }
     }
 }
@@ -331,7 +316,7 @@ func unpermuteRows<T: FFTScalar>(_ src: UnsafePointer<T>, rows: UnsafePointer<In
     for k in 0..<count {
         let s = src + k * nb, d = dst + rows[k] * nb
         var b = 0
-        while b < nv { store4(load4(s + b), d + b); b += 4 }
+        while b < nv { storeUnaligned(SIMD4<T>(unaligned: s + b), d + b); b += 4 }
         while b < nb { d[b] = s[b]; b += 1 }
     }
 }

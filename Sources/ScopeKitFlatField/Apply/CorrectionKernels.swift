@@ -190,16 +190,16 @@ public func flatFieldCorrectUInt16(_ src: UnsafePointer<UInt16>, _ dst: UnsafeMu
     let int16Min = SIMD8<Int32>(repeating: -32768), int16Max = SIMD8<Int32>(repeating: 32767)
     var i = 0
     while i + 8 <= count {
-        let raw = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<UInt16>.self)
+        let raw = SIMD8<UInt16>(unaligned: src + i)
         let x = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: raw))
-        let d = UnsafeRawPointer(dark + i).loadUnaligned(as: SIMD8<Float>.self)
-        let f = UnsafeRawPointer(flat + i).loadUnaligned(as: SIMD8<Float>.self)
+        let d = SIMD8<Float>(unaligned: dark + i)
+        let f = SIMD8<Float>(unaligned: flat + i)
         let v = (x - d) / f - off
         let c = lo.replacing(with: v, where: v .> lo)                      // maxps: NaN → −1
         let s = unsafeBitCast(c + magic, to: SIMD8<Int32>.self) &- magicBits
         let packed = SIMD8<Int16>(truncatingIfNeeded: s.clamped(lowerBound: int16Min, upperBound: int16Max))
         let out = unsafeBitCast(packed, to: SIMD8<UInt16>.self) ^ SIMD8<UInt16>(repeating: 0x8000)
-        UnsafeMutableRawPointer(dst + i).storeBytes(of: out, as: SIMD8<UInt16>.self)
+        storeUnaligned(out, dst + i)
         i += 8
     }
     return i

@@ -365,7 +365,7 @@ public enum BaSiC {
         let n = p.count
         if let base = p.baseAddress {
             while i + 8 <= n {
-                let v = load8(base + i)
+                let v = SIMD8<Float>(unaligned: base + i)
                 acc += v - v
                 i += 8
             }

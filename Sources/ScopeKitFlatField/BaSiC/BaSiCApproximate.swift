@@ -125,23 +125,23 @@ extension BaSiCSolver {
                                             var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
                                             var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
                                             while x &+ 8 <= end {
-                                                let ib = bf8 * load8(s + x) + load8(d + x)
-                                                let y = load8(yo + x)
-                                                let imv = load8(imo + x)
+                                                let ib = bf8 * SIMD8<Float>(unaligned: s + x) + SIMD8<Float>(unaligned: d + x)
+                                                let y = SIMD8<Float>(unaligned: yo + x)
+                                                let imv = SIMD8<Float>(unaligned: imo + x)
                                                 let v = imv - ib + y * inv8
-                                                let ir = shrink8(v, uniform ? inv8 : load8(wo + x) * inv8)
-                                                store8(ir, ro + x)
+                                                let ir = shrink8(v, uniform ? inv8 : SIMD8<Float>(unaligned: wo + x) * inv8)
+                                                storeUnaligned(ir, ro + x)
                                                 let rr = imv - ir
                                                 sr8 += rr
                                                 if dark {
-                                                    si8 += rr * load8(inside + x)
-                                                    so8 += rr * load8(outside + x)
+                                                    si8 += rr * SIMD8<Float>(unaligned: inside + x)
+                                                    so8 += rr * SIMD8<Float>(unaligned: outside + x)
                                                 }
                                                 let res = rr - ib
                                                 let yn = y + mu8 * res
-                                                store8(yn, yo + x)
+                                                storeUnaligned(yn, yo + x)
                                                 r28 += res * res
-                                                store8(load8(g + x) + (res + yn * next8), g + x)
+                                                storeUnaligned(SIMD8<Float>(unaligned: g + x) + (res + yn * next8), g + x)
                                                 x &+= 8
                                             }
                                             var srx = sr8.sum(), six = si8.sum(), sox = so8.sum(), r2x = r28.sum()

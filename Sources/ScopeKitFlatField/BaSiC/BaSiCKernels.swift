@@ -115,18 +115,6 @@ struct DCTShrinker {
     }
 }
 
-/// Eight floats from `p` (any alignment).
-@inline(__always)
-func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-/// Stores eight floats at `p` (any alignment).
-@inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-}
-
 /// Soft thresholding of eight lanes, `x − clamp(x, −t, t)` (identical to ``shrink(_:_:)`` lane by lane).
 @inline(__always)
 func shrink8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {

@@ -163,27 +163,27 @@ extension BaSiCSolver {
                 let end = Swift.min(n, x + group)
                 var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
                 while x &+ 8 <= end {
-                    let w8 = Uniform.on ? SIMD8<Float>(repeating: 1) : load8(wo + x)
+                    let w8 = Uniform.on ? SIMD8<Float>(repeating: 1) : SIMD8<Float>(unaligned: wo + x)
                     let old: SIMD8<Float>, yMu: SIMD8<Float>
                     if Carry.on {
-                        let vp = load8(vo + x)
+                        let vp = SIMD8<Float>(unaligned: vo + x)
                         let cl = clamp8(vp, Uniform.on ? thp8 : w8 * thp8)
                         old = vp - cl
-                        yMu = (cl + cp8 * load8(sp + x)) * ratio8
+                        yMu = (cl + cp8 * SIMD8<Float>(unaligned: sp + x)) * ratio8
                     } else {
-                        old = load8(vo + x)
-                        yMu = load8(yo + x) * inv8
+                        old = SIMD8<Float>(unaligned: vo + x)
+                        yMu = SIMD8<Float>(unaligned: yo + x) * inv8
                     }
-                    let sv = load8(s + x)
-                    var v = load8(imo + x) - bf8 * sv
-                    if Dark.on { v -= load8(d + x) }
+                    let sv = SIMD8<Float>(unaligned: s + x)
+                    var v = SIMD8<Float>(unaligned: imo + x) - bf8 * sv
+                    if Dark.on { v -= SIMD8<Float>(unaligned: d + x) }
                     v += yMu
                     let cl = clamp8(v, Uniform.on ? th8 : w8 * th8)
                     let dd = (v - cl) - old
                     d28 += dd * dd
-                    store8(v, vo + x)
-                    store8(cl, ca + x)
-                    store8(yMu, ya + x)
+                    storeUnaligned(v, vo + x)
+                    storeUnaligned(cl, ca + x)
+                    storeUnaligned(yMu, ya + x)
                     fs8 += sv * cl
                     x &+= 8
                 }
@@ -230,10 +230,10 @@ extension BaSiCSolver {
                 let end = Swift.min(n, x + group)
                 var r28 = SIMD8<Float>()
                 while x &+ 8 <= end {
-                    let u = load8(ca + x) + step8 * load8(s + x)
-                    let res = u - load8(ya + x)
+                    let u = SIMD8<Float>(unaligned: ca + x) + step8 * SIMD8<Float>(unaligned: s + x)
+                    let res = u - SIMD8<Float>(unaligned: ya + x)
                     r28 += res * res
-                    store8(load8(g + x) + bt8 * (res + u * next8), g + x)
+                    storeUnaligned(SIMD8<Float>(unaligned: g + x) + bt8 * (res + u * next8), g + x)
                     x &+= 8
                 }
                 var r2x = r28.sum()
@@ -293,11 +293,11 @@ extension BaSiCSolver {
                 while x &+ 8 <= r.upperBound {
                     var lo = SIMD4<Double>(), hi = SIMD4<Double>()
                     for c in 0..<chunks {
-                        let v = load8(partials.value + c * n + x)
+                        let v = SIMD8<Float>(unaligned: partials.value + c * n + x)
                         lo += SIMD4<Double>(v.lowHalf)
                         hi += SIMD4<Double>(v.highHalf)
                     }
-                    store8(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), gs.value + x)
+                    storeUnaligned(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), gs.value + x)
                     x &+= 8
                 }
                 while x < r.upperBound {

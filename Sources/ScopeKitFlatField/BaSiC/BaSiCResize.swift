@@ -106,7 +106,7 @@ protocol BaSiCSample {
 
 extension Float: BaSiCSample {
     @inline(__always) var floatValue: Float { self }
-    @inline(__always) static func floats8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { load8(p) }
+    @inline(__always) static func floats8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8<Float>(unaligned: p) }
 }
 
 extension UInt8: BaSiCSample {
@@ -136,18 +136,18 @@ func accumulateRows<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ rows: 
         let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
         let r0 = rows, r1 = rows + rowStride, r2 = rows + 2 * rowStride, r3 = rows + 3 * rowStride
         while c &+ 8 <= n {
-            var a = load8(acc + c)
+            var a = SIMD8<Float>(unaligned: acc + c)
             a += w0 * T.floats8(r0 + c)
             a += w1 * T.floats8(r1 + c)
             a += w2 * T.floats8(r2 + c)
             a += w3 * T.floats8(r3 + c)
-            store8(a, acc + c)
+            storeUnaligned(a, acc + c)
             c &+= 8
         }
     case 1:
         let w0 = SIMD8<Float>(repeating: w[0])
         while c &+ 8 <= n {
-            store8(load8(acc + c) + w0 * T.floats8(rows + c), acc + c)
+            storeUnaligned(SIMD8<Float>(unaligned: acc + c) + w0 * T.floats8(rows + c), acc + c)
             c &+= 8
         }
     default:

@@ -175,16 +175,16 @@ final class BaSiCSolver {
                                             let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
                                             let wo = wp.value + o
                                             while x + 8 <= r.upperBound {
-                                                let y = load8(yo + x)
-                                                let s = load8(spp.value + x)
-                                                let v = load8(imo + x) - bf8 * s - load8(dpp.value + x) + y * inv8
-                                                let ir = shrink8(v, load8(wo + x) * th8)
-                                                let d = ir - load8(ro + x)
+                                                let y = SIMD8<Float>(unaligned: yo + x)
+                                                let s = SIMD8<Float>(unaligned: spp.value + x)
+                                                let v = SIMD8<Float>(unaligned: imo + x) - bf8 * s - SIMD8<Float>(unaligned: dpp.value + x) + y * inv8
+                                                let ir = shrink8(v, SIMD8<Float>(unaligned: wo + x) * th8)
+                                                let d = ir - SIMD8<Float>(unaligned: ro + x)
                                                 d28 += d * d
-                                                store8(ir, ro + x)
+                                                storeUnaligned(ir, ro + x)
                                                 let e = v - ir
                                                 fs8 += s * e
-                                                if dark { store8(load8(hpp.value + x) + e, hpp.value + x); ys8 += y }
+                                                if dark { storeUnaligned(SIMD8<Float>(unaligned: hpp.value + x) + e, hpp.value + x); ys8 += y }
                                                 x += 8
                                             }
                                             var fs = fs8.sum(), d2 = d28.sum(), ys = ys8.sum()
@@ -342,12 +342,12 @@ final class BaSiCSolver {
                                 let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
                                 var x = r.lowerBound
                                 while x + 8 <= r.upperBound {
-                                    let res = load8(imo + x) - load8(ro + x)
-                                        - (bf8 * load8(spp.value + x) + load8(dpp.value + x))
-                                    let y = load8(yo + x) + mu8 * res
-                                    store8(y, yo + x)
+                                    let res = SIMD8<Float>(unaligned: imo + x) - SIMD8<Float>(unaligned: ro + x)
+                                        - (bf8 * SIMD8<Float>(unaligned: spp.value + x) + SIMD8<Float>(unaligned: dpp.value + x))
+                                    let y = SIMD8<Float>(unaligned: yo + x) + mu8 * res
+                                    storeUnaligned(y, yo + x)
                                     r28 += res * res
-                                    store8(load8(g.value + x) + c8 * (res + y * next8), g.value + x)
+                                    storeUnaligned(SIMD8<Float>(unaligned: g.value + x) + c8 * (res + y * next8), g.value + x)
                                     x += 8
                                 }
                                 var r2 = r28.sum()

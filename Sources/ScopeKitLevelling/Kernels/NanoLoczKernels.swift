@@ -1,3 +1,5 @@
+import ScopeKitCore
+
 /// NanoLocz's per-frame levelling methods (`level.m`), specified by behaviour; parity oracle: pnanolocz 0.1.0.
 extension _Frame {
     /// Fits `degree` to the profile `values[k]` at 1-based positions `k+1` where `present[k]` and subtracts the
@@ -39,8 +41,8 @@ extension _Frame {
                     var c = 0
                     while c + 4 <= cols {
                         let w = weights[_maskIndex4(u + c)]
-                        _store4(_load4(s + c) + w * _load4(row + c), s + c)
-                        _store4(_load4(n + c) + w, n + c)
+                        storeUnaligned(SIMD4<Double>(unaligned: s + c) + w * SIMD4<Double>(unaligned: row + c), s + c)
+                        storeUnaligned(SIMD4<Double>(unaligned: n + c) + w, n + c)
                         c += 4
                     }
                     while c < cols { let k = u[c]; s[c] += k ? row[c] : 0; n[c] += k ? 1 : 0; c += 1 }
@@ -75,8 +77,8 @@ extension _Frame {
                 if finite {   // in 4 lanes
                     var s4 = SIMD4<Double>(), n4 = SIMD4<Double>()
                     while c + 4 <= cols {
-                        let w = weights[_maskIndex4(u + c)], v = _load4(row + c) - _load4(curve + c)
-                        _store4(v, row + c)
+                        let w = weights[_maskIndex4(u + c)], v = SIMD4<Double>(unaligned: row + c) - SIMD4<Double>(unaligned: curve + c)
+                        storeUnaligned(v, row + c)
                         s4 += w * v
                         n4 += w
                         c += 4

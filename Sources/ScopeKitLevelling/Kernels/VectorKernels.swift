@@ -74,14 +74,3 @@ func _maskIndex4(_ u: UnsafePointer<Bool>) -> Int {
     return Int((w &* 0x0804_0201) >> 24 & 0xF)
 }
 
-/// `p[0..<4]` as a vector.
-@inline(__always)
-func _load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-/// Stores `v` into `p[0..<4]`.
-@inline(__always)
-func _store4(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-}

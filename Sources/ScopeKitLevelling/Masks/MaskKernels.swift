@@ -62,7 +62,7 @@ extension _Frame {
                 var v = 0.0
                 if finite {
                     var v4 = SIMD4<Double>(), i = 0
-                    while i + 4 <= count { let d = _load4(p + i) - mean; v4 += d * d; i += 4 }
+                    while i + 4 <= count { let d = SIMD4<Double>(unaligned: p + i) - mean; v4 += d * d; i += 4 }
                     v = v4.sum()
                     while i < count { v += (p[i] - mean) * (p[i] - mean); i += 1 }
                 } else {

@@ -329,7 +329,7 @@ struct _FiniteMoments {
         var s4 = SIMD4<Double>(), lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
         var i = 0
         while i + 4 <= count {
-            let v = _load4(p + i)
+            let v = SIMD4<Double>(unaligned: p + i)
             s4 += v
             lo4.replace(with: v, where: v .< lo4)
             hi4.replace(with: v, where: v .> hi4)

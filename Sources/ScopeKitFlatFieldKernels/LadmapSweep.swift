@@ -81,47 +81,45 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     }
 }
 
-/// The frames of chunk `c` of a fused LADMAP step with baseline code generation, for the run-time flags:
-/// `carry`: the state buffer holds v of the last step (else I_R, with Y in the multiplier buffer); `uniform`:
-/// every weight is 1 (W is not read); `dark`: D ≠ 0. Each of the eight combinations is its own function (one
-/// inlined copy of ``fusedLadmapFrames(_:_:carry:uniform:dark:)`` with constant flags: the inliner stops after
-/// one large copy per caller). `fusedLadmapChunkAVX2` in ScopeKitFlatFieldAVX2 is the same with AVX2 code.
+/// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `carry`: the state buffer holds v of the
+/// last step (else I_R, with Y in the multiplier buffer); `uniform`: every weight is 1 (W is not read); `dark`:
+/// D ≠ 0. Each of the eight combinations is a copy of ``fusedLadmapFrames(_:_:carry:uniform:dark:)`` with
+/// constant flags (no per-pixel branches).
+///
+/// Inlined into its callers, so ScopeKitFlatField (baseline) and `fusedLadmapChunkAVX2` in ScopeKitFlatFieldAVX2
+/// each instantiate it with their own code generation; the arithmetic (no fused multiply-add, sums in a fixed lane
+/// order) gives the same bits.
 ///
 /// - Parameters:
 ///   - c: the frame chunk (frames `c·T/chunks ..< (c+1)·T/chunks`).
 ///   - k: the step's pointers and scalars.
 /// - Complexity: O(frames of the chunk · P).
+@inlinable @inline(__always)
 package func fusedLadmapChunk(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
     switch (carry, uniform, dark) {
-    case (true, true, false): ladmapTTF(c, k)
-    case (true, false, false): ladmapTFF(c, k)
-    case (false, true, false): ladmapFTF(c, k)
-    case (false, false, false): ladmapFFF(c, k)
-    case (true, true, true): ladmapTTT(c, k)
-    case (true, false, true): ladmapTFT(c, k)
-    case (false, true, true): ladmapFTT(c, k)
-    case (false, false, true): ladmapFFT(c, k)
+    case (true, true, false): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: false)
+    case (true, false, false): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: false)
+    case (false, true, false): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: false)
+    case (false, false, false): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: false)
+    case (true, true, true): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: true)
+    case (true, false, true): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: true)
+    case (false, true, true): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: true)
+    case (false, false, true): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: true)
     }
 }
 
-// One function per flag combination (carry, uniform, dark: T/F).
-@inline(never) func ladmapTTF(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: true, uniform: true, dark: false) }
-@inline(never) func ladmapTFF(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: true, uniform: false, dark: false) }
-@inline(never) func ladmapFTF(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: false, uniform: true, dark: false) }
-@inline(never) func ladmapFFF(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: false, uniform: false, dark: false) }
-@inline(never) func ladmapTTT(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: true, uniform: true, dark: true) }
-@inline(never) func ladmapTFT(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: true, uniform: false, dark: true) }
-@inline(never) func ladmapFTT(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: false, uniform: true, dark: true) }
-@inline(never) func ladmapFFT(_ c: Int, _ k: FusedLadmapStep) { fusedLadmapFrames(c, k, carry: false, uniform: false, dark: true) }
-
-/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:)``). Called with constant
-/// flags, so each inlined copy has no per-pixel branches; not generic, because a generic specialisation would be a
-/// shared (weak) symbol that the linker may merge across the baseline and AVX2 code generations. Sweep 1 computes v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2
-/// accumulates ‖res‖² and the chunk's flat-field gradient. Sums over a frame are made in
-/// ``pixelGroupSize``-pixel groups, eight lanes each, reduced in lane order.
+/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:)``). Sweep 1 computes
+/// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
+/// chunk's flat-field gradient. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
+/// reduced in lane order.
+///
+/// `@_transparent` (inlined by the mandatory inliner, before optimisation): the performance inliner stops after
+/// one copy of a function this large per caller, which would leave the other seven combinations as calls into the
+/// baseline module. Not generic: a generic specialisation would be a shared (weak) symbol that the linker may
+/// merge across the baseline and AVX2 code generations.
 ///
 /// - Complexity: O(frames of the chunk · P).
-@inlinable @inline(__always)
+@_transparent @usableFromInline
 package func fusedLadmapFrames(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat

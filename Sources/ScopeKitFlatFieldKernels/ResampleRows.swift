@@ -1,7 +1,14 @@
 import ScopeKitCore
 
+/// The pixel types ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` reads.
+@usableFromInline package enum SampleKind: Sendable {
+    case float32, uint16, uint8
+}
+
 /// A pixel type a working-size image can be resampled from without a float copy of the whole image.
 @usableFromInline package protocol BaSiCSample {
+    /// The type as a ``SampleKind``.
+    static var sampleKind: SampleKind { get }
     /// The value as a float.
     var floatValue: Float { get }
     /// Eight consecutive samples from `p` as floats.
@@ -9,6 +16,8 @@ import ScopeKitCore
 }
 
 extension Float: BaSiCSample {
+    /// `.float32`.
+    @inlinable package static var sampleKind: SampleKind { .float32 }
     /// The value itself.
     @inlinable @inline(__always) package var floatValue: Float { self }
     /// Eight floats from `p`.
@@ -18,6 +27,8 @@ extension Float: BaSiCSample {
 }
 
 extension UInt8: BaSiCSample {
+    /// `.uint8`.
+    @inlinable package static var sampleKind: SampleKind { .uint8 }
     /// The value as a float.
     @inlinable @inline(__always) package var floatValue: Float { Float(self) }
     /// Eight bytes from `p` as floats.
@@ -27,6 +38,8 @@ extension UInt8: BaSiCSample {
 }
 
 extension UInt16: BaSiCSample {
+    /// `.uint16`.
+    @inlinable package static var sampleKind: SampleKind { .uint16 }
     /// The value as a float.
     @inlinable @inline(__always) package var floatValue: Float { Float(self) }
     /// Eight uint16 from `p` as floats.
@@ -40,7 +53,7 @@ extension UInt16: BaSiCSample {
 /// store of `acc` per group of taps.
 ///
 /// - Complexity: O(taps · n).
-@inlinable @inline(__always)
+@_transparent @usableFromInline
 package func accumulateRows<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ rows: UnsafePointer<T>,
                                             rowStride: Int, _ w: UnsafePointer<Float>, taps: Int, _ n: Int) {
     var c = 0
@@ -78,15 +91,17 @@ package func accumulateRows<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, 
 /// The row pass of a 2-D resampling (`Resampler2D` in ScopeKitFlatField): output row j of `scratch`
 /// ([outputRows, columns]) is Σ_k weights[offsets[j] + k] · input row starts[j] + k, the taps added in order.
 ///
-/// Inlined into its callers, so the baseline module and `ScopeKitFlatFieldAVX2` each instantiate it with their
-/// own code generation (same bits: no fused multiply-add, the same per-lane order).
+/// `@_transparent` (inlined before optimisation, and so are the ``accumulateRows(_:_:rowStride:_:taps:_:)`` it
+/// calls): each caller instantiates it with its own code generation and no generic specialisation is left as a
+/// shared symbol (see ``fusedLadmapFrames(_:_:carry:uniform:dark:)``). Same bits on every path: no fused
+/// multiply-add, the same per-lane order.
 ///
 /// - Parameters:
 ///   - src: the input image, rows of `columns` samples.
 ///   - scratch: the output, `outputRows · columns` floats.
 ///   - weights, offsets, starts, lengths: the row axis's sparse weights (`ResampleAxis`).
 /// - Complexity: O(outputRows · taps · columns).
-@inlinable @inline(__always)
+@_transparent @usableFromInline
 package func resampleRowPass<T: BaSiCSample>(_ src: UnsafePointer<T>, into scratch: UnsafeMutablePointer<Float>,
                                              weights: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
                                              starts: UnsafePointer<Int>, lengths: UnsafePointer<Int>,
@@ -104,5 +119,27 @@ package func resampleRowPass<T: BaSiCSample>(_ src: UnsafePointer<T>, into scrat
             accumulateRows(acc, src + (s + k) * ci, rowStride: ci, weights + o + k, taps: 1, ci)
             k += 1
         }
+    }
+}
+
+/// ``resampleRowPass(_:into:weights:offsets:starts:lengths:outputRows:columns:)`` of an image of any
+/// ``SampleKind``, for entry points that must not be generic (`resampleRowPassAVX2`).
+///
+/// - Complexity: O(outputRows · taps · columns).
+@inlinable @inline(__always)
+package func resampleRowPass(_ src: UnsafeRawPointer, kind: SampleKind, into scratch: UnsafeMutablePointer<Float>,
+                             weights: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+                             starts: UnsafePointer<Int>, lengths: UnsafePointer<Int>,
+                             outputRows: Int, columns: Int) {
+    switch kind {
+    case .float32:
+        resampleRowPass(src.assumingMemoryBound(to: Float.self), into: scratch, weights: weights, offsets: offsets,
+                        starts: starts, lengths: lengths, outputRows: outputRows, columns: columns)
+    case .uint16:
+        resampleRowPass(src.assumingMemoryBound(to: UInt16.self), into: scratch, weights: weights, offsets: offsets,
+                        starts: starts, lengths: lengths, outputRows: outputRows, columns: columns)
+    case .uint8:
+        resampleRowPass(src.assumingMemoryBound(to: UInt8.self), into: scratch, weights: weights, offsets: offsets,
+                        starts: starts, lengths: lengths, outputRows: outputRows, columns: columns)
     }
 }

@@ -78,15 +78,10 @@ struct SIMDDispatchTests {
                     if !avx2 {
                         resampleRowPass(p.baseAddress!, into: d.baseAddress!, weights: args.0, offsets: args.1,
                                         starts: args.2, lengths: args.3, outputRows: rowsOut, columns: columns)
-                    } else if let f = p.baseAddress as? UnsafePointer<Float> {
-                        resampleRowPassAVX2(f, into: d.baseAddress!, weights: args.0, offsets: args.1,
-                                            starts: args.2, lengths: args.3, outputRows: rowsOut, columns: columns)
-                    } else if let u = p.baseAddress as? UnsafePointer<UInt16> {
-                        resampleRowPassAVX2(u, into: d.baseAddress!, weights: args.0, offsets: args.1,
-                                            starts: args.2, lengths: args.3, outputRows: rowsOut, columns: columns)
-                    } else if let b = p.baseAddress as? UnsafePointer<UInt8> {
-                        resampleRowPassAVX2(b, into: d.baseAddress!, weights: args.0, offsets: args.1,
-                                            starts: args.2, lengths: args.3, outputRows: rowsOut, columns: columns)
+                    } else {
+                        resampleRowPassAVX2(UnsafeRawPointer(p.baseAddress!), kind: T.sampleKind,
+                                            into: d.baseAddress!, weights: args.0, offsets: args.1, starts: args.2,
+                                            lengths: args.3, outputRows: rowsOut, columns: columns)
                     }
                 } } } } } }
                 return out

@@ -135,18 +135,9 @@ struct Resampler2D: Sendable {
                     rows.lengths.withUnsafeBufferPointer { lengths in
                         let (w, o, s, l) = (w.baseAddress!, offsets.baseAddress!, starts.baseAddress!,
                                             lengths.baseAddress!)
-                        if avx2, T.self == Float.self {
-                            resampleRowPassAVX2(UnsafeRawPointer(src).assumingMemoryBound(to: Float.self),
-                                                into: scratch, weights: w, offsets: o, starts: s, lengths: l,
-                                                outputRows: ro, columns: ci)
-                        } else if avx2, T.self == UInt16.self {
-                            resampleRowPassAVX2(UnsafeRawPointer(src).assumingMemoryBound(to: UInt16.self),
-                                                into: scratch, weights: w, offsets: o, starts: s, lengths: l,
-                                                outputRows: ro, columns: ci)
-                        } else if avx2, T.self == UInt8.self {
-                            resampleRowPassAVX2(UnsafeRawPointer(src).assumingMemoryBound(to: UInt8.self),
-                                                into: scratch, weights: w, offsets: o, starts: s, lengths: l,
-                                                outputRows: ro, columns: ci)
+                        if avx2 {
+                            resampleRowPassAVX2(UnsafeRawPointer(src), kind: T.sampleKind, into: scratch, weights: w,
+                                                offsets: o, starts: s, lengths: l, outputRows: ro, columns: ci)
                         } else {
                             resampleRowPass(src, into: scratch, weights: w, offsets: o, starts: s, lengths: l,
                                             outputRows: ro, columns: ci)

@@ -8,6 +8,15 @@ let optimized: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]
 
+/// The AVX2 + FMA kernel module is compiled for Haswell-class x86-64 (`x86-64-v3` is rejected by the clang importer)
+/// and chosen at run time (`CPUFeatures`); on other hosts it gets the default code generation and is never chosen.
+/// (The manifest is compiled for the host, so `arch` is the host's.)
+#if arch(x86_64)
+let avx2: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let avx2: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "ScopeKit",
     platforms: [.macOS(.v13)],
@@ -57,10 +66,22 @@ let package = Package(
             name: "ScopeKitLevelling",
             dependencies: ["ScopeKitCore", "ScopeKitIO"],
             swiftSettings: optimized),
+        // Flat-field hot kernels (LADMAP sweep, resize row pass, uint16 apply) as @inline(__always) functions, so
+        // each caller instantiates them with its own code generation.
+        .target(
+            name: "ScopeKitFlatFieldKernels",
+            dependencies: ["ScopeKitCore"],
+            swiftSettings: optimized),
+        // The same kernels compiled for AVX2 + FMA (x86-64), chosen at run time by ScopeKitFlatField.
+        .target(
+            name: "ScopeKitFlatFieldAVX2",
+            dependencies: ["ScopeKitFlatFieldKernels"],
+            swiftSettings: optimized + avx2),
         // Flat-field (shading) correction: measured profiles, empty regions, the BaSiC model.
         .target(
             name: "ScopeKitFlatField",
-            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender"],
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitFourier", "ScopeKitRender",
+                           "ScopeKitFlatFieldKernels", "ScopeKitFlatFieldAVX2"],
             swiftSettings: optimized),
         // The public umbrella (`import ScopeKit`) and the demo jobs.
         .target(
@@ -88,7 +109,9 @@ let package = Package(
         .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender", "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing", "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitLevellingTests", dependencies: ["ScopeKitLevelling", "ScopeKitTestSupport"]),
-        .testTarget(name: "ScopeKitFlatFieldTests", dependencies: ["ScopeKitFlatField", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitFlatFieldTests",
+                    dependencies: ["ScopeKitFlatField", "ScopeKitFlatFieldKernels", "ScopeKitFlatFieldAVX2",
+                                   "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitCLITests", dependencies: ["ScopeKit", "scopekit", "ScopeKitTestSupport"]),
     ]
 )

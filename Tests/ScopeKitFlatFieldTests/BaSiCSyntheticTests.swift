@@ -2,6 +2,7 @@ import Foundation
 import ScopeKitCore
 import Testing
 @testable import ScopeKitFlatField
+import ScopeKitFlatFieldKernels
 
 /// Known shading multiplied into textured tiles, plus API behaviour (sources, threads, transform, errors).
 @Suite struct BaSiCSyntheticTests {

@@ -1,4 +1,6 @@
 import ScopeKitCore
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 /// A pixel type the flat-field kernel reads.
 public protocol FlatFieldInput: ArrayElement {
@@ -164,7 +166,8 @@ public func flatFieldCorrectInPlace<T: FlatFieldInput & FlatFieldOutput>(
 ///   larger integer, never a smaller one;
 /// - saturating those to `Int16` (one `packssdw`) clips to −32768…32767, and flipping the sign bit maps
 ///   that to 0…65535.
-/// `src` and `dst` may be the same buffer (each group of eight is loaded before it is stored).
+/// `src` and `dst` may be the same buffer (each group of eight is loaded before it is stored). Runs the AVX2 build
+/// of the kernel when ``CPUFeatures/level`` is ``SIMDLevel/avx2`` (the same bits).
 ///
 /// ```swift
 /// let done = flatFieldCorrectUInt16(p, p, dark: d, flat: f, count: n, offset: 0)   // in place
@@ -180,27 +183,11 @@ public func flatFieldCorrectInPlace<T: FlatFieldInput & FlatFieldOutput>(
 ///   - offset: the multiplicative time-lapse baseline, else 0.
 /// - Returns: the number of pixels written, a multiple of 8.
 /// - Complexity: O(count).
-@inlinable
 public func flatFieldCorrectUInt16(_ src: UnsafePointer<UInt16>, _ dst: UnsafeMutablePointer<UInt16>,
                                    dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
                                    offset: Float) -> Int {
-    let lo = SIMD8<Float>(repeating: -1), off = SIMD8<Float>(repeating: offset)
-    let magic = SIMD8<Float>(repeating: 12_550_144)                      // 1.5·2²³ − 32768
-    let magicBits = SIMD8<Int32>(repeating: Int32(bitPattern: (12_582_912 as Float).bitPattern))
-    let int16Min = SIMD8<Int32>(repeating: -32768), int16Max = SIMD8<Int32>(repeating: 32767)
-    var i = 0
-    while i + 8 <= count {
-        let raw = SIMD8<UInt16>(unaligned: src + i)
-        let x = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: raw))
-        let d = SIMD8<Float>(unaligned: dark + i)
-        let f = SIMD8<Float>(unaligned: flat + i)
-        let v = (x - d) / f - off
-        let c = lo.replacing(with: v, where: v .> lo)                      // maxps: NaN → −1
-        let s = unsafeBitCast(c + magic, to: SIMD8<Int32>.self) &- magicBits
-        let packed = SIMD8<Int16>(truncatingIfNeeded: s.clamped(lowerBound: int16Min, upperBound: int16Max))
-        let out = unsafeBitCast(packed, to: SIMD8<UInt16>.self) ^ SIMD8<UInt16>(repeating: 0x8000)
-        storeUnaligned(out, dst + i)
-        i += 8
+    if CPUFeatures.level == .avx2 {
+        return flatFieldUInt16KernelAVX2(src, dst, dark: dark, flat: flat, count: count, offset: offset)
     }
-    return i
+    return flatFieldUInt16Kernel(src, dst, dark: dark, flat: flat, count: count, offset: offset)
 }

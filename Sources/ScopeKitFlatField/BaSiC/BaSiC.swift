@@ -1,5 +1,6 @@
 import ScopeKitCore
 import ScopeKitFourier
+import ScopeKitFlatFieldKernels
 
 /// Images fed to a BaSiC fit one at a time, so a dataset never has to be in memory at full resolution.
 ///

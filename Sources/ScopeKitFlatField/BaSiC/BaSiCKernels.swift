@@ -1,6 +1,7 @@
 import Dispatch
 import ScopeKitCore
 import ScopeKitFourier
+import ScopeKitFlatFieldKernels
 
 /// Soft thresholding `sign(x)·max(|x| − t, 0)` (BaSiCPy `_jshrinkage`), written as `x − clamp(x, −t, t)`
 /// (identical for t ≥ 0).
@@ -19,7 +20,7 @@ func shrink(_ x: Double, _ t: Double) -> Double {
 /// its own partial results, and partials are combined in block order, so results do not depend on `workers`.
 struct PixelBlocks: Sendable {
     /// Pixels per block (a multiple of 8).
-    static let size = 2048
+    static let size = pixelGroupSize
     let pixels: Int
     let count: Int
     let workers: Int
@@ -119,28 +120,4 @@ struct DCTShrinker {
 @inline(__always)
 func shrink8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
     x - clamp8(x, t)
-}
-
-/// `clamp(x, −t, t)` of eight lanes: `x − clamp8(x, t)` is the shrinkage and `clamp8(x, t)` what it removes.
-///
-/// Written lane by lane with scalar selects: the standard library's generic `pointwiseMin`/`pointwiseMax` are
-/// not inlined (3–4× slower than the whole rest of the LADMAP sweep), and `replace(with:where:)` on lane masks
-/// lowered to a compare and a three-instruction blend per select in some loops. Both selects compare the value
-/// they replace (`t < x ? t : x`, then `−t > c ? −t : c`), the operand order of SSE `minps`/`maxps`, so each
-/// lowers to one instruction (same lanes, NaN included).
-@inline(__always)
-func clamp8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
-    var c = SIMD8<Float>()
-    for i in 0..<8 {
-        let a = t[i] < x[i] ? t[i] : x[i]
-        let lo = -t[i]
-        c[i] = lo > a ? lo : a
-    }
-    return c
-}
-
-/// `clamp(x, −t, t)`, the part ``shrink(_:_:)`` removes (`shrink(x, t) == x − clamp1(x, t)`).
-@inline(__always)
-func clamp1(_ x: Float, _ t: Float) -> Float {
-    Swift.min(Swift.max(x, -t), t)
 }

@@ -1,10 +1,6 @@
 import ScopeKitCore
-
-/// A compile-time switch of the fused LADMAP sweeps (each combination is specialised, so the pixel loops carry no
-/// per-pixel branches).
-protocol BaSiCSweepFlag { static var on: Bool { get } }
-enum BaSiCFlagOn: BaSiCSweepFlag { static var on: Bool { true } }
-enum BaSiCFlagOff: BaSiCSweepFlag { static var on: Bool { false } }
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 /// What one fused LADMAP step leaves for the next one, besides v in the residual buffer.
 ///
@@ -20,24 +16,6 @@ struct FusedLadmapCarry {
     var threshold: Float
     /// The step's μ.
     var mu: Double
-}
-
-/// Pointers and scalars of one fused LADMAP step, shared by the frame chunks.
-private struct FusedLadmapStep: @unchecked Sendable {
-    var im, weights, multiplier, flat, dark, carryFlat: UnsafePointer<Float>
-    /// I_R on the first step of a solve, v (``FusedLadmapCarry``) after; v of this step on return.
-    var state: UnsafeMutablePointer<Float>
-    var partials: UnsafeMutablePointer<Float>
-    /// Per chunk, 2P floats: clamp(v, ±τ) and Y/μ of the frame in hand, from sweep 1 to sweep 2.
-    var scratch: UnsafeMutablePointer<Float>
-    var oldBaseline, carryStep: UnsafePointer<Float>
-    var newBaseline: UnsafeMutablePointer<Double>
-    var baselineStep: UnsafeMutablePointer<Float>
-    var scalars: UnsafeMutablePointer<Double>
-    var oldBaselineD: UnsafePointer<Double>
-    var frames, pixels, chunks: Int
-    var invMu, threshold, carryThreshold, carryRatio, mu, nextRatio: Float
-    var flatSq, flatDark: Double
 }
 
 extension BaSiCSolver {
@@ -105,18 +83,13 @@ extension BaSiCSolver {
                 invMu: Float(1 / mu), threshold: Float(1 / (mu * Double(t))),
                 carryThreshold: carry?.threshold ?? 0, carryRatio: Float((carry?.mu ?? mu) / mu),
                 mu: Float(mu), nextRatio: Float(mu / nextMu), flatSq: flatSq, flatDark: flatDark)
-            typealias On = BaSiCFlagOn
-            typealias Off = BaSiCFlagOff
+            let hasCarry = carry != nil
+            let avx2 = CPUFeatures.level == .avx2
             BaSiCParallel.run(chunks, workers: parameters.workers) { c in
-                switch (carry != nil, uniform, dark) {
-                case (true, true, false): Self.fusedChunk(c, ctx, On.self, On.self, Off.self)
-                case (true, false, false): Self.fusedChunk(c, ctx, On.self, Off.self, Off.self)
-                case (false, true, false): Self.fusedChunk(c, ctx, Off.self, On.self, Off.self)
-                case (false, false, false): Self.fusedChunk(c, ctx, Off.self, Off.self, Off.self)
-                case (true, true, true): Self.fusedChunk(c, ctx, On.self, On.self, On.self)
-                case (true, false, true): Self.fusedChunk(c, ctx, On.self, Off.self, On.self)
-                case (false, true, true): Self.fusedChunk(c, ctx, Off.self, On.self, On.self)
-                case (false, false, true): Self.fusedChunk(c, ctx, Off.self, Off.self, On.self)
+                if avx2 {
+                    fusedLadmapChunkAVX2(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
+                } else {
+                    fusedLadmapChunk(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
                 }
             }
         } } } } } } } } } }
@@ -135,120 +108,6 @@ extension BaSiCSolver {
         // The next flat-field gradient: Σ over chunks in order, divided by mean B̃.
         sumChunkGradients(chunks, dividedBy: m)
         return (dIR2, dB2, r2.squareRoot() / imageNorm)
-    }
-
-    /// The frames of chunk `c` of a fused step. `Carry`: the state buffer holds v of the last step (else I_R,
-    /// with Y in the multiplier buffer); `Uniform`: every weight is 1 (W is not read); `Dark`: D ≠ 0.
-    @inline(__always)
-    private static func fusedChunk<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, Dark: BaSiCSweepFlag>(
-        _ c: Int, _ k: FusedLadmapStep, _: Carry.Type, _: Uniform.Type, _: Dark.Type) {
-        let n = k.pixels, t = k.frames, group = PixelBlocks.size
-        let s = k.flat, d = k.dark, sp = k.carryFlat
-        let g = k.partials + c * n
-        let ca = k.scratch + c * 2 * n, ya = ca + n
-        g.update(repeating: 0, count: n)
-        var dIR2 = 0.0, r2 = 0.0
-        let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
-        let thp8 = SIMD8<Float>(repeating: k.carryThreshold), ratio8 = SIMD8<Float>(repeating: k.carryRatio)
-        let next8 = SIMD8<Float>(repeating: k.nextRatio)
-        for f in (c * t / k.chunks)..<((c + 1) * t / k.chunks) {
-            let o = f * n
-            let imo = k.im + o, vo = k.state + o, yo = k.multiplier + o, wo = k.weights + o
-            // Sweep 1: v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ S·clamp(v, ±τ), ‖ΔI_R‖².
-            let bf = k.oldBaseline[f], cp = k.carryStep[f]
-            let bf8 = SIMD8<Float>(repeating: bf), cp8 = SIMD8<Float>(repeating: cp)
-            var fs = 0.0
-            var x = 0
-            while x < n {
-                let end = Swift.min(n, x + group)
-                var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
-                while x &+ 8 <= end {
-                    let w8 = Uniform.on ? SIMD8<Float>(repeating: 1) : SIMD8<Float>(unaligned: wo + x)
-                    let old: SIMD8<Float>, yMu: SIMD8<Float>
-                    if Carry.on {
-                        let vp = SIMD8<Float>(unaligned: vo + x)
-                        let cl = clamp8(vp, Uniform.on ? thp8 : w8 * thp8)
-                        old = vp - cl
-                        yMu = (cl + cp8 * SIMD8<Float>(unaligned: sp + x)) * ratio8
-                    } else {
-                        old = SIMD8<Float>(unaligned: vo + x)
-                        yMu = SIMD8<Float>(unaligned: yo + x) * inv8
-                    }
-                    let sv = SIMD8<Float>(unaligned: s + x)
-                    var v = SIMD8<Float>(unaligned: imo + x) - bf8 * sv
-                    if Dark.on { v -= SIMD8<Float>(unaligned: d + x) }
-                    v += yMu
-                    let cl = clamp8(v, Uniform.on ? th8 : w8 * th8)
-                    let dd = (v - cl) - old
-                    d28 += dd * dd
-                    storeUnaligned(v, vo + x)
-                    storeUnaligned(cl, ca + x)
-                    storeUnaligned(yMu, ya + x)
-                    fs8 += sv * cl
-                    x &+= 8
-                }
-                var fsx = fs8.sum(), d2x = d28.sum()
-                while x < end {
-                    let w = Uniform.on ? 1 : wo[x]
-                    let old: Float, yMu: Float
-                    if Carry.on {
-                        let vp = vo[x]
-                        let cl = clamp1(vp, Uniform.on ? k.carryThreshold : w * k.carryThreshold)
-                        old = vp - cl
-                        yMu = (cl + cp * sp[x]) * k.carryRatio
-                    } else {
-                        old = vo[x]
-                        yMu = yo[x] * k.invMu
-                    }
-                    var v = imo[x] - bf * s[x]
-                    if Dark.on { v -= d[x] }
-                    v += yMu
-                    let cl = clamp1(v, Uniform.on ? k.threshold : w * k.threshold)
-                    let dd = (v - cl) - old
-                    d2x += dd * dd
-                    vo[x] = v
-                    ca[x] = cl
-                    ya[x] = yMu
-                    fsx += s[x] * cl
-                    x += 1
-                }
-                fs += Double(fsx)
-                dIR2 += Double(d2x)
-            }
-            // B̃_n = max(0, Σ_x S(R_n + Y_n/μ) / Σ S²).
-            let ob = k.oldBaselineD[f]
-            let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
-            let bn = Swift.max(b, 0)
-            k.newBaseline[f] = bn
-            // Sweep 2 (from the frame's scratch): with u = Y'/μ = clamp(v, ±τ) + (B − B̃) S, the residual
-            // res = Im − I_R − (B̃ S + D) is u − Y/μ; gradient += B̃ (res + u·μ/μ').
-            let bt = Float(bn), step = bf - bt
-            k.baselineStep[f] = step
-            let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
-            x = 0
-            while x < n {
-                let end = Swift.min(n, x + group)
-                var r28 = SIMD8<Float>()
-                while x &+ 8 <= end {
-                    let u = SIMD8<Float>(unaligned: ca + x) + step8 * SIMD8<Float>(unaligned: s + x)
-                    let res = u - SIMD8<Float>(unaligned: ya + x)
-                    r28 += res * res
-                    storeUnaligned(SIMD8<Float>(unaligned: g + x) + bt8 * (res + u * next8), g + x)
-                    x &+= 8
-                }
-                var r2x = r28.sum()
-                while x < end {
-                    let u = ca[x] + step * s[x]
-                    let res = u - ya[x]
-                    r2x += res * res
-                    g[x] += bt * (res + u * k.nextRatio)
-                    x += 1
-                }
-                r2 += Double(r2x)
-            }
-        }
-        k.scalars[c * 2] = dIR2
-        k.scalars[c * 2 + 1] = r2
     }
 
     /// Writes I_R and Y of the last fused step back from v (``FusedLadmapCarry``) and clears ``fusedCarry``.

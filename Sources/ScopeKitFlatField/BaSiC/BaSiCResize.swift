@@ -1,5 +1,7 @@
 import Foundation
 import ScopeKitCore
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 /// One-axis resampling as a sparse weight matrix: output `j` = Σ_k weights[offsets[j] + k] · input[starts[j] + k].
 struct ResampleAxis: Sendable {
@@ -96,71 +98,6 @@ struct ResampleAxis: Sendable {
     }
 }
 
-/// A pixel type a working-size image can be resampled from without a float copy of the whole image.
-protocol BaSiCSample {
-    /// The value as a float.
-    var floatValue: Float { get }
-    /// Eight consecutive samples from `p` as floats.
-    static func floats8(_ p: UnsafePointer<Self>) -> SIMD8<Float>
-}
-
-extension Float: BaSiCSample {
-    @inline(__always) var floatValue: Float { self }
-    @inline(__always) static func floats8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { SIMD8<Float>(unaligned: p) }
-}
-
-extension UInt8: BaSiCSample {
-    @inline(__always) var floatValue: Float { Float(self) }
-    @inline(__always) static func floats8(_ p: UnsafePointer<UInt8>) -> SIMD8<Float> {
-        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt8>.self))
-    }
-}
-
-extension UInt16: BaSiCSample {
-    @inline(__always) var floatValue: Float { Float(self) }
-    @inline(__always) static func floats8(_ p: UnsafePointer<UInt16>) -> SIMD8<Float> {
-        SIMD8<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD8<UInt16>.self))
-    }
-}
-
-/// `acc[c] = (((acc[c] + w₀·r₀[c]) + w₁·r₁[c]) + …)` for c < n over `taps` rows `rows + k·rowStride` (k < taps,
-/// at most 4): the taps are added in order, as one `acc[c] += w·row[c]` per tap would, with one load and one
-/// store of `acc` per group of taps.
-@inline(__always)
-func accumulateRows<T: BaSiCSample>(_ acc: UnsafeMutablePointer<Float>, _ rows: UnsafePointer<T>, rowStride: Int,
-                                    _ w: UnsafePointer<Float>, taps: Int, _ n: Int) {
-    var c = 0
-    switch taps {
-    case 4:
-        let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1])
-        let w2 = SIMD8<Float>(repeating: w[2]), w3 = SIMD8<Float>(repeating: w[3])
-        let r0 = rows, r1 = rows + rowStride, r2 = rows + 2 * rowStride, r3 = rows + 3 * rowStride
-        while c &+ 8 <= n {
-            var a = SIMD8<Float>(unaligned: acc + c)
-            a += w0 * T.floats8(r0 + c)
-            a += w1 * T.floats8(r1 + c)
-            a += w2 * T.floats8(r2 + c)
-            a += w3 * T.floats8(r3 + c)
-            storeUnaligned(a, acc + c)
-            c &+= 8
-        }
-    case 1:
-        let w0 = SIMD8<Float>(repeating: w[0])
-        while c &+ 8 <= n {
-            storeUnaligned(SIMD8<Float>(unaligned: acc + c) + w0 * T.floats8(rows + c), acc + c)
-            c &+= 8
-        }
-    default:
-        break
-    }
-    while c < n {
-        var a = acc[c]
-        for k in 0..<taps { a += w[k] * rows[k * rowStride + c].floatValue }
-        acc[c] = a
-        c += 1
-    }
-}
-
 /// A 2-D resampling plan (rows, then columns) and the size of its scratch buffer.
 ///
 /// The row pass adds whole input rows into each output row (contiguous, vectorised, and for a 2048² → 128²
@@ -185,24 +122,27 @@ struct Resampler2D: Sendable {
     var scratchCount: Int { rows.outputCount * columns.inputCount }
 
     /// Resamples one [rowsIn, colsIn] image into [rowsOut, colsOut]; `scratch` holds ``scratchCount`` floats.
+    /// The row pass runs the AVX2 build of its kernel when ``CPUFeatures/level`` is ``SIMDLevel/avx2`` (same bits).
     ///
     /// - Complexity: O(rowsOut · taps · colsIn + rowsOut · colsOut · taps).
     func apply<T: BaSiCSample>(_ src: UnsafePointer<T>, into dst: UnsafeMutablePointer<Float>,
                                scratch: UnsafeMutablePointer<Float>) {
         let ci = columns.inputCount, ro = rows.outputCount, co = columns.outputCount
+        let avx2 = CPUFeatures.level == .avx2
         rows.weights.withUnsafeBufferPointer { w in
-            for j in 0..<ro {
-                let acc = scratch + j * ci
-                acc.update(repeating: 0, count: ci)
-                let o = rows.offsets[j], s = rows.starts[j], taps = rows.lengths[j]
-                var k = 0
-                while k + 4 <= taps {
-                    accumulateRows(acc, src + (s + k) * ci, rowStride: ci, w.baseAddress! + o + k, taps: 4, ci)
-                    k += 4
-                }
-                while k < taps {
-                    accumulateRows(acc, src + (s + k) * ci, rowStride: ci, w.baseAddress! + o + k, taps: 1, ci)
-                    k += 1
+            rows.offsets.withUnsafeBufferPointer { offsets in
+                rows.starts.withUnsafeBufferPointer { starts in
+                    rows.lengths.withUnsafeBufferPointer { lengths in
+                        let (w, o, s, l) = (w.baseAddress!, offsets.baseAddress!, starts.baseAddress!,
+                                            lengths.baseAddress!)
+                        if avx2 {
+                            resampleRowPassAVX2(UnsafeRawPointer(src), kind: T.sampleKind, into: scratch, weights: w,
+                                                offsets: o, starts: s, lengths: l, outputRows: ro, columns: ci)
+                        } else {
+                            resampleRowPass(src, into: scratch, weights: w, offsets: o, starts: s, lengths: l,
+                                            outputRows: ro, columns: ci)
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,43 @@
+import ScopeKitFlatFieldKernels
+
+// The flat-field hot kernels instantiated with AVX2 + FMA code generation: on x86-64 this module is compiled with
+// `-target-cpu haswell` (Package.swift), and each entry point inlines the `@inline(__always)` kernel of
+// ScopeKitFlatFieldKernels, so its loops use 256-bit registers. Callers run them only when
+// `CPUFeatures.level == .avx2`; the kernels contain no fused multiply-add and reduce in a fixed lane order, so
+// they give the same bits as the baseline instantiation. On other architectures the entry points exist too
+// (with the baseline code generation) but are never chosen.
+
+/// ``fusedLadmapChunk(_:_:carry:uniform:dark:)`` with AVX2 code generation.
+///
+/// - Parameters:
+///   - c: the frame chunk.
+///   - k: the step's pointers and scalars.
+///   - carry, uniform, dark: the sweep's flags.
+/// - Complexity: O(frames of the chunk · P).
+@inline(never)
+package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark)
+}
+
+/// ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` with AVX2 code generation.
+///
+/// - Complexity: O(outputRows · taps · columns).
+@inline(never)
+package func resampleRowPassAVX2(_ src: UnsafeRawPointer, kind: SampleKind, into scratch: UnsafeMutablePointer<Float>,
+                                 weights: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+                                 starts: UnsafePointer<Int>, lengths: UnsafePointer<Int>,
+                                 outputRows: Int, columns: Int) {
+    resampleRowPass(src, kind: kind, into: scratch, weights: weights, offsets: offsets, starts: starts,
+                    lengths: lengths, outputRows: outputRows, columns: columns)
+}
+
+/// ``flatFieldUInt16Kernel(_:_:dark:flat:count:offset:)`` with AVX2 code generation.
+///
+/// - Returns: the number of pixels written, a multiple of 8.
+/// - Complexity: O(count).
+@inline(never)
+package func flatFieldUInt16KernelAVX2(_ src: UnsafePointer<UInt16>, _ dst: UnsafeMutablePointer<UInt16>,
+                                       dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
+                                       offset: Float) -> Int {
+    flatFieldUInt16Kernel(src, dst, dark: dark, flat: flat, count: count, offset: offset)
+}

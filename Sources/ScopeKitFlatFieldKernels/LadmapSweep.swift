@@ -1,0 +1,231 @@
+import ScopeKitCore
+
+/// Pixels per partial sum of the BaSiC sweeps (a multiple of 8): sums over a frame are made in groups of this many
+/// pixels, so they do not depend on how the frame is split between threads.
+@usableFromInline package let pixelGroupSize = 2048
+
+/// `clamp(x, −t, t)` of eight lanes: `x − clamp8(x, t)` is the shrinkage and `clamp8(x, t)` what it removes.
+///
+/// Written lane by lane with scalar selects: the standard library's generic `pointwiseMin`/`pointwiseMax` are
+/// not inlined (3–4× slower than the whole rest of the LADMAP sweep), and `replace(with:where:)` on lane masks
+/// lowered to a compare and a three-instruction blend per select in some loops. Both selects compare the value
+/// they replace (`t < x ? t : x`, then `−t > c ? −t : c`), the operand order of SSE `minps`/`maxps`, so each
+/// lowers to one instruction (same lanes, NaN included).
+///
+/// - Complexity: O(1).
+@inlinable @inline(__always)
+package func clamp8(_ x: SIMD8<Float>, _ t: SIMD8<Float>) -> SIMD8<Float> {
+    var c = SIMD8<Float>()
+    for i in 0..<8 {
+        let a = t[i] < x[i] ? t[i] : x[i]
+        let lo = -t[i]
+        c[i] = lo > a ? lo : a
+    }
+    return c
+}
+
+/// `clamp(x, −t, t)`, the part soft thresholding removes (`shrink(x, t) == x − clamp1(x, t)`).
+///
+/// - Complexity: O(1).
+@inlinable @inline(__always)
+package func clamp1(_ x: Float, _ t: Float) -> Float {
+    Swift.min(Swift.max(x, -t), t)
+}
+
+/// Pointers and scalars of one fused LADMAP step of the BaSiC solver, shared by the frame chunks
+/// (see `BaSiCSolver.fusedLadmapPass` in ScopeKitFlatField for the algebra).
+@usableFromInline package struct FusedLadmapStep: @unchecked Sendable {
+    /// Im, W, Y, S, D and the flat-field of the previous step ([T, P] or [P] floats).
+    @usableFromInline package var im, weights, multiplier, flat, dark, carryFlat: UnsafePointer<Float>
+    /// I_R on the first step of a solve, v (`FusedLadmapCarry`) after; v of this step on return.
+    @usableFromInline package var state: UnsafeMutablePointer<Float>
+    /// Per chunk, P floats: the chunk's flat-field gradient.
+    @usableFromInline package var partials: UnsafeMutablePointer<Float>
+    /// Per chunk, 2P floats: clamp(v, ±τ) and Y/μ of the frame in hand, from sweep 1 to sweep 2.
+    @usableFromInline package var scratch: UnsafeMutablePointer<Float>
+    /// Per frame: B_n before the step (float) and B_n − B̃_n of the previous step.
+    @usableFromInline package var oldBaseline, carryStep: UnsafePointer<Float>
+    /// Per frame: B̃_n (output).
+    @usableFromInline package var newBaseline: UnsafeMutablePointer<Double>
+    /// Per frame: B_n − B̃_n (output).
+    @usableFromInline package var baselineStep: UnsafeMutablePointer<Float>
+    /// Per chunk: ‖ΔI_R‖² and ‖res‖² (output).
+    @usableFromInline package var scalars: UnsafeMutablePointer<Double>
+    /// Per frame: B_n before the step (double).
+    @usableFromInline package var oldBaselineD: UnsafePointer<Double>
+    /// T, P and the number of frame chunks.
+    @usableFromInline package var frames, pixels, chunks: Int
+    /// 1/μ, 1/(μT), the previous step's 1/(μT), μ_prev/μ, μ and μ/μ_next.
+    @usableFromInline package var invMu, threshold, carryThreshold, carryRatio, mu, nextRatio: Float
+    /// Σ S² and Σ S·D.
+    @usableFromInline package var flatSq, flatDark: Double
+
+    /// The step from its pointers and scalars (see the properties).
+    @inlinable
+    package init(im: UnsafePointer<Float>, weights: UnsafePointer<Float>, multiplier: UnsafePointer<Float>,
+                 flat: UnsafePointer<Float>, dark: UnsafePointer<Float>, carryFlat: UnsafePointer<Float>,
+                 state: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>,
+                 scratch: UnsafeMutablePointer<Float>, oldBaseline: UnsafePointer<Float>,
+                 carryStep: UnsafePointer<Float>, newBaseline: UnsafeMutablePointer<Double>,
+                 baselineStep: UnsafeMutablePointer<Float>, scalars: UnsafeMutablePointer<Double>,
+                 oldBaselineD: UnsafePointer<Double>, frames: Int, pixels: Int, chunks: Int, invMu: Float,
+                 threshold: Float, carryThreshold: Float, carryRatio: Float, mu: Float, nextRatio: Float,
+                 flatSq: Double, flatDark: Double) {
+        self.im = im; self.weights = weights; self.multiplier = multiplier; self.flat = flat; self.dark = dark
+        self.carryFlat = carryFlat; self.state = state; self.partials = partials; self.scratch = scratch
+        self.oldBaseline = oldBaseline; self.carryStep = carryStep; self.newBaseline = newBaseline
+        self.baselineStep = baselineStep; self.scalars = scalars; self.oldBaselineD = oldBaselineD
+        self.frames = frames; self.pixels = pixels; self.chunks = chunks; self.invMu = invMu
+        self.threshold = threshold; self.carryThreshold = carryThreshold; self.carryRatio = carryRatio
+        self.mu = mu; self.nextRatio = nextRatio; self.flatSq = flatSq; self.flatDark = flatDark
+    }
+}
+
+/// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `carry`: the state buffer holds v of the
+/// last step (else I_R, with Y in the multiplier buffer); `uniform`: every weight is 1 (W is not read); `dark`:
+/// D ≠ 0. Each of the eight combinations is a copy of ``fusedLadmapFrames(_:_:carry:uniform:dark:)`` with
+/// constant flags (no per-pixel branches).
+///
+/// Inlined into its callers, so ScopeKitFlatField (baseline) and `fusedLadmapChunkAVX2` in ScopeKitFlatFieldAVX2
+/// each instantiate it with their own code generation; the arithmetic (no fused multiply-add, sums in a fixed lane
+/// order) gives the same bits.
+///
+/// - Parameters:
+///   - c: the frame chunk (frames `c·T/chunks ..< (c+1)·T/chunks`).
+///   - k: the step's pointers and scalars.
+/// - Complexity: O(frames of the chunk · P).
+@inlinable @inline(__always)
+package func fusedLadmapChunk(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+    switch (carry, uniform, dark) {
+    case (true, true, false): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: false)
+    case (true, false, false): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: false)
+    case (false, true, false): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: false)
+    case (false, false, false): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: false)
+    case (true, true, true): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: true)
+    case (true, false, true): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: true)
+    case (false, true, true): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: true)
+    case (false, false, true): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: true)
+    }
+}
+
+/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:)``). Sweep 1 computes
+/// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
+/// chunk's flat-field gradient. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
+/// reduced in lane order.
+///
+/// `@_transparent` (inlined by the mandatory inliner, before optimisation): the performance inliner stops after
+/// one copy of a function this large per caller, which would leave the other seven combinations as calls into the
+/// baseline module. Not generic: a generic specialisation would be a shared (weak) symbol that the linker may
+/// merge across the baseline and AVX2 code generations.
+///
+/// - Complexity: O(frames of the chunk · P).
+@_transparent @usableFromInline
+package func fusedLadmapFrames(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+    let n = k.pixels, t = k.frames, group = pixelGroupSize
+    let s = k.flat, d = k.dark, sp = k.carryFlat
+    let g = k.partials + c * n
+    let ca = k.scratch + c * 2 * n, ya = ca + n
+    g.update(repeating: 0, count: n)
+    var dIR2 = 0.0, r2 = 0.0
+    let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
+    let thp8 = SIMD8<Float>(repeating: k.carryThreshold), ratio8 = SIMD8<Float>(repeating: k.carryRatio)
+    let next8 = SIMD8<Float>(repeating: k.nextRatio)
+    for f in (c * t / k.chunks)..<((c + 1) * t / k.chunks) {
+        let o = f * n
+        let imo = k.im + o, vo = k.state + o, yo = k.multiplier + o, wo = k.weights + o
+        // Sweep 1: v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ S·clamp(v, ±τ), ‖ΔI_R‖².
+        let bf = k.oldBaseline[f], cp = k.carryStep[f]
+        let bf8 = SIMD8<Float>(repeating: bf), cp8 = SIMD8<Float>(repeating: cp)
+        var fs = 0.0
+        var x = 0
+        while x < n {
+            let end = Swift.min(n, x + group)
+            var fs8 = SIMD8<Float>(), d28 = SIMD8<Float>()
+            while x &+ 8 <= end {
+                let w8 = uniform ? SIMD8<Float>(repeating: 1) : SIMD8<Float>(unaligned: wo + x)
+                let old: SIMD8<Float>, yMu: SIMD8<Float>
+                if carry {
+                    let vp = SIMD8<Float>(unaligned: vo + x)
+                    let cl = clamp8(vp, uniform ? thp8 : w8 * thp8)
+                    old = vp - cl
+                    yMu = (cl + cp8 * SIMD8<Float>(unaligned: sp + x)) * ratio8
+                } else {
+                    old = SIMD8<Float>(unaligned: vo + x)
+                    yMu = SIMD8<Float>(unaligned: yo + x) * inv8
+                }
+                let sv = SIMD8<Float>(unaligned: s + x)
+                var v = SIMD8<Float>(unaligned: imo + x) - bf8 * sv
+                if dark { v -= SIMD8<Float>(unaligned: d + x) }
+                v += yMu
+                let cl = clamp8(v, uniform ? th8 : w8 * th8)
+                let dd = (v - cl) - old
+                d28 += dd * dd
+                storeUnaligned(v, vo + x)
+                storeUnaligned(cl, ca + x)
+                storeUnaligned(yMu, ya + x)
+                fs8 += sv * cl
+                x &+= 8
+            }
+            var fsx = fs8.sum(), d2x = d28.sum()
+            while x < end {
+                let w = uniform ? 1 : wo[x]
+                let old: Float, yMu: Float
+                if carry {
+                    let vp = vo[x]
+                    let cl = clamp1(vp, uniform ? k.carryThreshold : w * k.carryThreshold)
+                    old = vp - cl
+                    yMu = (cl + cp * sp[x]) * k.carryRatio
+                } else {
+                    old = vo[x]
+                    yMu = yo[x] * k.invMu
+                }
+                var v = imo[x] - bf * s[x]
+                if dark { v -= d[x] }
+                v += yMu
+                let cl = clamp1(v, uniform ? k.threshold : w * k.threshold)
+                let dd = (v - cl) - old
+                d2x += dd * dd
+                vo[x] = v
+                ca[x] = cl
+                ya[x] = yMu
+                fsx += s[x] * cl
+                x += 1
+            }
+            fs += Double(fsx)
+            dIR2 += Double(d2x)
+        }
+        // B̃_n = max(0, Σ_x S(R_n + Y_n/μ) / Σ S²).
+        let ob = k.oldBaselineD[f]
+        let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
+        let bn = Swift.max(b, 0)
+        k.newBaseline[f] = bn
+        // Sweep 2 (from the frame's scratch): with u = Y'/μ = clamp(v, ±τ) + (B − B̃) S, the residual
+        // res = Im − I_R − (B̃ S + D) is u − Y/μ; gradient += B̃ (res + u·μ/μ').
+        let bt = Float(bn), step = bf - bt
+        k.baselineStep[f] = step
+        let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
+        x = 0
+        while x < n {
+            let end = Swift.min(n, x + group)
+            var r28 = SIMD8<Float>()
+            while x &+ 8 <= end {
+                let u = SIMD8<Float>(unaligned: ca + x) + step8 * SIMD8<Float>(unaligned: s + x)
+                let res = u - SIMD8<Float>(unaligned: ya + x)
+                r28 += res * res
+                storeUnaligned(SIMD8<Float>(unaligned: g + x) + bt8 * (res + u * next8), g + x)
+                x &+= 8
+            }
+            var r2x = r28.sum()
+            while x < end {
+                let u = ca[x] + step * s[x]
+                let res = u - ya[x]
+                r2x += res * res
+                g[x] += bt * (res + u * k.nextRatio)
+                x += 1
+            }
+            r2 += Double(r2x)
+        }
+    }
+    k.scalars[c * 2] = dIR2
+    k.scalars[c * 2 + 1] = r2
+}

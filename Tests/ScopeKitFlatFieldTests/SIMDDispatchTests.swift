@@ -1,0 +1,232 @@
+import Foundation
+import ScopeKitCore
+import Testing
+@testable import ScopeKitFlatField
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
+
+/// The AVX2 kernels (ScopeKitFlatFieldAVX2) give the same bits as the baseline ones, kernel by kernel on random
+/// data (NaN results: any NaN) and for a whole fit. Run in release too
+/// (`swift test -c release -Xswiftc -enable-testing --filter SIMDDispatch`): optimised code generation differs.
+@Suite(.serialized, .enabled(if: CPUFeatures.hasAVX2FMA, "needs a CPU with AVX2 and FMA"))
+struct SIMDDispatchTests {
+    /// The bits of `a`, for exact comparisons (NaN payloads and signed zeros included).
+    static func bits(_ a: [Float]) -> [UInt32] { a.map(\.bitPattern) }
+    static func bits(_ a: [Double]) -> [UInt64] { a.map(\.bitPattern) }
+    /// The bits of `a` with every NaN as the canonical quiet NaN: which NaN operand an SSE/AVX instruction passes
+    /// on depends on the operand order the compiler picked, so the sign and payload of a NaN result are not
+    /// reproducible across code generations (IEEE 754 does not specify them). No NaN reaches a result: a fit
+    /// rejects non-finite input, and the apply kernel maps NaN to 0.
+    static func bitsNaNAsOne(_ a: [Float]) -> [UInt32] { a.map { $0.isNaN ? Float.nan.bitPattern : $0.bitPattern } }
+
+    /// A float that is sometimes special: NaN, ±∞, ±0, a denormal, or a plain value in `range`.
+    static func value(_ g: inout SeededGenerator, _ range: ClosedRange<Float>) -> Float {
+        switch Int.random(in: 0..<40, using: &g) {
+        case 0: return .nan
+        case 1: return .infinity
+        case 2: return -.infinity
+        case 3: return -0.0
+        case 4: return Float(bitPattern: UInt32.random(in: 1..<0x0080_0000, using: &g))   // denormal
+        default: return Float.random(in: range, using: &g)
+        }
+    }
+
+    @Test func uint16ApplyKernel() {
+        var g = SeededGenerator(seed: 11)
+        let n = 4099
+        let src = (0..<n).map { i in i % 97 == 0 ? UInt16.max : UInt16.random(in: 0...UInt16.max, using: &g) }
+        var dark = (0..<n).map { _ in Self.value(&g, -500...3000) }
+        var flat = (0..<n).map { _ in Self.value(&g, 0.01...3) }
+        // Exact ties: (x − d)/1 = k + 0.5.
+        for i in stride(from: 3, to: n, by: 7) {
+            dark[i] = Float(src[i]) - (Float(Int.random(in: 0...60000, using: &g)) + 0.5)
+            flat[i] = 1
+        }
+        for offset: Float in [0, 0.75, -3] {
+            var a = [UInt16](repeating: 7, count: n), b = a
+            let da = flatFieldUInt16Kernel(src, &a, dark: dark, flat: flat, count: n, offset: offset)
+            let db = flatFieldUInt16KernelAVX2(src, &b, dark: dark, flat: flat, count: n, offset: offset)
+            #expect(da == n / 8 * 8 && db == da)
+            #expect(a == b)
+            // In place.
+            var c = src, d = src
+            c.withUnsafeMutableBufferPointer { p in
+                _ = flatFieldUInt16Kernel(p.baseAddress!, p.baseAddress!, dark: dark, flat: flat, count: n,
+                                          offset: offset)
+            }
+            d.withUnsafeMutableBufferPointer { p in
+                _ = flatFieldUInt16KernelAVX2(p.baseAddress!, p.baseAddress!, dark: dark, flat: flat, count: n,
+                                              offset: offset)
+            }
+            #expect(c == d && Array(c[..<da]) == Array(a[..<da]))
+        }
+    }
+
+    /// The row pass of the working-size resampling, for float (with NaN and ∞), uint16 and uint8 images.
+    @Test func resampleRowPassMatches() {
+        var g = SeededGenerator(seed: 12)
+        for (rowsIn, rowsOut, columns) in [(300, 37, 203), (64, 64, 40), (130, 128, 17), (9, 4, 8)] {
+            let axis = ResampleAxis.linearAntialiased(from: rowsIn, to: rowsOut)
+            let count = rowsIn * columns
+            let floats = (0..<count).map { _ in Self.value(&g, -1000...70000) }
+            let words = (0..<count).map { _ in UInt16.random(in: 0...UInt16.max, using: &g) }
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...UInt8.max, using: &g) }
+            func run<T: BaSiCSample>(_ src: [T], avx2: Bool) -> [Float] {
+                var out = [Float](repeating: .nan, count: rowsOut * columns)
+                axis.weights.withUnsafeBufferPointer { w in
+                axis.offsets.withUnsafeBufferPointer { o in
+                axis.starts.withUnsafeBufferPointer { s in
+                axis.lengths.withUnsafeBufferPointer { l in
+                src.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBufferPointer { d in
+                    let args = (w.baseAddress!, o.baseAddress!, s.baseAddress!, l.baseAddress!)
+                    if !avx2 {
+                        resampleRowPass(p.baseAddress!, into: d.baseAddress!, weights: args.0, offsets: args.1,
+                                        starts: args.2, lengths: args.3, outputRows: rowsOut, columns: columns)
+                    } else {
+                        resampleRowPassAVX2(UnsafeRawPointer(p.baseAddress!), kind: T.sampleKind,
+                                            into: d.baseAddress!, weights: args.0, offsets: args.1, starts: args.2,
+                                            lengths: args.3, outputRows: rowsOut, columns: columns)
+                    }
+                } } } } } }
+                return out
+            }
+            #expect(Self.bitsNaNAsOne(run(floats, avx2: false)) == Self.bitsNaNAsOne(run(floats, avx2: true)))
+            #expect(Self.bits(run(words, avx2: false)) == Self.bits(run(words, avx2: true)))
+            #expect(Self.bits(run(bytes, avx2: false)) == Self.bits(run(bytes, avx2: true)))
+        }
+    }
+
+    /// Random inputs of one fused LADMAP step (T frames of P pixels in `chunks` chunks).
+    struct LadmapInputs {
+        let t: Int, n: Int, chunks: Int
+        var im, weights, multiplier, state: [Float]
+        var flat, dark, carryFlat: [Float]
+        var oldBaseline, carryStep: [Float]
+        var oldBaselineD: [Double]
+        var invMu, threshold, carryThreshold, carryRatio, mu, nextRatio: Float
+        var flatSq, flatDark: Double
+
+        init(t: Int, n: Int, chunks: Int, seed: UInt64) {
+            var g = SeededGenerator(seed: seed)
+            func floats(_ count: Int, _ r: ClosedRange<Float>) -> [Float] {
+                (0..<count).map { _ in Float.random(in: r, using: &g) }
+            }
+            self.t = t; self.n = n; self.chunks = chunks
+            im = floats(t * n, 0...2000); weights = floats(t * n, 0.1...3); multiplier = floats(t * n, -5...5)
+            state = floats(t * n, -50...50)
+            flat = floats(n, 0.5...1.5); dark = floats(n, 0...20); carryFlat = floats(n, 0.5...1.5)
+            oldBaseline = floats(t, 500...1500); carryStep = floats(t, -3...3)
+            oldBaselineD = oldBaseline.map { Double($0) + 1e-4 }
+            invMu = 0.013; threshold = 0.0071; carryThreshold = 0.0093; carryRatio = 1.37; mu = 77.5
+            nextRatio = 0.66
+            flatSq = Double(flat.reduce(0) { $0 + $1 * $1 }); flatDark = 3.25
+        }
+
+        /// The step's outputs: state, partials, scratch, B̃, B − B̃, the chunk scalars.
+        func run(avx2: Bool, carry: Bool, uniform: Bool, dark hasDark: Bool)
+            -> ([Float], [Float], [Float], [Double], [Float], [Double]) {
+            var state = self.state
+            var partials = [Float](repeating: .nan, count: chunks * n)
+            var scratch = [Float](repeating: .nan, count: chunks * 2 * n)
+            var newB = [Double](repeating: .nan, count: t)
+            var step = [Float](repeating: .nan, count: t)
+            var scalars = [Double](repeating: .nan, count: chunks * 2)
+            im.withUnsafeBufferPointer { im in
+            weights.withUnsafeBufferPointer { w in
+            multiplier.withUnsafeBufferPointer { y in
+            flat.withUnsafeBufferPointer { s in
+            dark.withUnsafeBufferPointer { d in
+            carryFlat.withUnsafeBufferPointer { sp in
+            oldBaseline.withUnsafeBufferPointer { ob in
+            carryStep.withUnsafeBufferPointer { cs in
+            oldBaselineD.withUnsafeBufferPointer { obd in
+            state.withUnsafeMutableBufferPointer { v in
+            partials.withUnsafeMutableBufferPointer { pa in
+            scratch.withUnsafeMutableBufferPointer { sc in
+            newB.withUnsafeMutableBufferPointer { nb in
+            step.withUnsafeMutableBufferPointer { st in
+            scalars.withUnsafeMutableBufferPointer { sv in
+                let k = FusedLadmapStep(
+                    im: im.baseAddress!, weights: w.baseAddress!, multiplier: y.baseAddress!, flat: s.baseAddress!,
+                    dark: d.baseAddress!, carryFlat: sp.baseAddress!, state: v.baseAddress!,
+                    partials: pa.baseAddress!, scratch: sc.baseAddress!, oldBaseline: ob.baseAddress!,
+                    carryStep: cs.baseAddress!, newBaseline: nb.baseAddress!, baselineStep: st.baseAddress!,
+                    scalars: sv.baseAddress!, oldBaselineD: obd.baseAddress!, frames: t, pixels: n, chunks: chunks,
+                    invMu: invMu, threshold: threshold, carryThreshold: carryThreshold, carryRatio: carryRatio,
+                    mu: mu, nextRatio: nextRatio, flatSq: flatSq, flatDark: flatDark)
+                for c in 0..<chunks {
+                    if avx2 {
+                        fusedLadmapChunkAVX2(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                    } else {
+                        fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                    }
+                }
+            } } } } } } } } } } } } } } }
+            return (state, partials, scratch, newB, step, scalars)
+        }
+    }
+
+    /// Every flag combination of the fused LADMAP sweep, with a frame size that has a partial 2048-pixel group
+    /// and a tail shorter than eight.
+    @Test(arguments: [(5, 2100, 2), (3, 67, 3)])
+    func fusedLadmapChunkMatches(t: Int, n: Int, chunks: Int) {
+        let inputs = LadmapInputs(t: t, n: n, chunks: chunks, seed: UInt64(n))
+        for carry in [false, true] {
+            for uniform in [false, true] {
+                for dark in [false, true] {
+                    let a = inputs.run(avx2: false, carry: carry, uniform: uniform, dark: dark)
+                    let b = inputs.run(avx2: true, carry: carry, uniform: uniform, dark: dark)
+                    #expect(Self.bits(a.0) == Self.bits(b.0), "state \(carry) \(uniform) \(dark)")
+                    #expect(Self.bits(a.1) == Self.bits(b.1), "gradient \(carry) \(uniform) \(dark)")
+                    #expect(Self.bits(a.2) == Self.bits(b.2), "scratch \(carry) \(uniform) \(dark)")
+                    #expect(Self.bits(a.3) == Self.bits(b.3), "baseline \(carry) \(uniform) \(dark)")
+                    #expect(Self.bits(a.4) == Self.bits(b.4), "step \(carry) \(uniform) \(dark)")
+                    #expect(Self.bits(a.5) == Self.bits(b.5), "sums \(carry) \(uniform) \(dark)")
+                }
+            }
+        }
+    }
+
+    /// A whole LADMAP fit (resized uint16 and float input, fused sweeps) gives the same bits on both paths.
+    @Test func wholeFitIsIdentical() throws {
+        let n = 48
+        let images = BaSiCSyntheticTests.tiles(count: 12, size: n, flat: BaSiCSyntheticTests.vignette(n), seed: 9)
+        /// The images as uint16, read one at a time (resized from uint16 without a float copy).
+        struct Words: BaSiCFrameSource {
+            let images: NDArray<Float>
+            var frameCount: Int { images.shape[0] }
+            var frameShape: [Int] { Array(images.shape.dropFirst()) }
+            func frame(_ i: Int) throws -> NDArray<Float> { images.frame(i) }
+            func frameData(_ i: Int) throws -> AnyArray {
+                let f = images.frame(i)
+                return AnyArray(NDArray<UInt16>(f.elements.map { UInt16(Swift.min($0.rounded(), 65535)) },
+                                                shape: f.shape))
+            }
+        }
+        var p = BaSiC.Parameters()
+        p.workingSize = .square(40)
+        p.maxWorkers = 2
+        defer { CPUFeatures.override = nil }
+        func fit(_ level: SIMDLevel) throws -> [BaSiCProfiles] {
+            CPUFeatures.override = level
+            #expect(CPUFeatures.level == level)
+            return [try BaSiC.fit(images: images, parameters: p),
+                    try BaSiC.fit(source: Words(images: images), parameters: p)]
+        }
+        let base = try fit(.baseline), fast = try fit(.avx2)
+        for (a, b) in zip(base, fast) {
+            #expect(Self.bits(a.flatfield.elements) == Self.bits(b.flatfield.elements))
+            #expect(Self.bits(a.darkfield.elements) == Self.bits(b.darkfield.elements))
+            #expect(Self.bits(a.baseline.elements) == Self.bits(b.baseline.elements))
+        }
+    }
+
+    @Test func environmentAndOverride() {
+        defer { CPUFeatures.override = nil }
+        CPUFeatures.override = .baseline
+        #expect(CPUFeatures.level == .baseline)
+        CPUFeatures.override = nil
+        #expect(CPUFeatures.level == CPUFeatures.environmentLevel)
+    }
+}

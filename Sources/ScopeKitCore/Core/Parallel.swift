@@ -45,6 +45,13 @@ public enum Parallel {
         }
         // A few chunks per thread balances uneven work; boundaries do not affect results of forEach.
         let chunks = Swift.min(n, threads * 4)
+        let runChunk = { (c: Int) in
+            let lo = range.lowerBound + n * c / chunks
+            let hi = range.lowerBound + n * (c + 1) / chunks
+            if lo < hi { body(lo..<hi) }
+        }
+        // the persistent pool when it is free (not owned by another caller or an enclosing loop), else Dispatch
+        if #available(macOS 15, *), _WorkerPool.run(indices: chunks, threads: threads, runChunk) { return }
         withoutActuallyEscaping(body) { body in
             let task = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in

@@ -210,23 +210,40 @@ func _histogramEdges(bins: Int, lo: Double, hi: Double) -> [Double] {
 }
 
 /// Sets `counts[0..<bins]` to the counts of `v[0..<n]` on `edges` (``_binnedHistogram(_:_:bins:lo:hi:)``).
+///
+/// Four values at a time go to four interleaved sub-histograms (summed at the end: the same counts), so
+/// runs of equal bins do not wait on the previous increment's store; values outside [lo, hi] (and NaN) go to
+/// a spare bin, without a branch.
+///
+/// - Complexity: O(n + bins); ≈ 4 · (bins + 1) counters of stack scratch.
 func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double,
                 edges: UnsafePointer<Double>, into counts: UnsafeMutablePointer<Int>) {
-    counts.update(repeating: 0, count: bins)
-    let norm = Double(bins) / (hi - lo)
+    let norm = Double(bins) / (hi - lo), stride = bins + 1
     // the edges with +∞ after the last bin, so the corrections need no bounds tests: edges[0] = lo ≤ x, and
     // x ≥ +∞ is false
     withUnsafeTemporaryAllocation(of: Double.self, capacity: bins + 1) { padded in
-        let e = padded.baseAddress!
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * stride) { sub in
+        let e = padded.baseAddress!, h = sub.baseAddress!
         e.update(from: edges, count: bins)
         e[bins] = .infinity
-        for i in 0..<n {
-            let x = v[i]
-            guard x >= lo && x <= hi else { continue }   // also drops NaN
-            var k = Swift.min(Int((x - lo) * norm), bins - 1)
-            k &-= _bit(x < e[k])                          // numpy's corrections against the edges
-            k &+= _bit(x >= e[k + 1])
-            counts[k] += 1
+        h.initialize(repeating: 0, count: 4 * stride)
+        /// The bin of `x`, or `bins` (the spare) outside [lo, hi].
+        @inline(__always) func bin(_ x: Double) -> Int {
+            let inside = x >= lo && x <= hi               // false for NaN
+            let y = inside ? x : lo
+            var k = Swift.min(Int((y - lo) * norm), bins - 1)
+            k &-= _bit(y < e[k])                          // numpy's corrections against the edges
+            k &+= _bit(y >= e[k + 1])
+            return inside ? k : bins
         }
+        var i = 0
+        while i + 4 <= n {
+            let k0 = bin(v[i]), k1 = bin(v[i + 1]), k2 = bin(v[i + 2]), k3 = bin(v[i + 3])
+            h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+            i += 4
+        }
+        while i < n { h[bin(v[i])] &+= 1; i += 1 }
+        for k in 0..<bins { counts[k] = h[k] &+ h[stride + k] &+ h[2 * stride + k] &+ h[3 * stride + k] }
+    }
     }
 }

@@ -1,6 +1,11 @@
 import Dispatch
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The persistent worker threads behind ``Parallel``: one caller at a time hands them a loop of `chunks`
 /// indices; the caller and up to `threads − 1` workers claim indices until none are left.
@@ -23,8 +28,32 @@ final class _WorkerPool: @unchecked Sendable {
     /// The process-wide pool (workers are started on first use, as many as the largest thread count asked).
     @usableFromInline static let shared = _WorkerPool()
 
+    /// Whether loops use the pool: `SCOPEKIT_WORKER_POOL=0` in the environment turns it off (every loop then
+    /// goes to Dispatch, as before the pool; for A/B timing and oversubscribed machines).
+    static let enabled: Bool = ProcessInfo.processInfo.environment["SCOPEKIT_WORKER_POOL"] != "0"
+
     /// How long an idle worker (or the waiting caller) polls before parking, in nanoseconds.
     static let spinNanoseconds: UInt64 = 40_000
+    /// After this long a polling thread yields its core between polls (a loaded machine: another runnable
+    /// thread, perhaps the one the poller waits for, gets the core).
+    static let yieldNanoseconds: UInt64 = 4_000
+
+    /// Polls `ready` until it returns true (→ true) or ``spinNanoseconds`` pass (→ false), yielding the core
+    /// between polls after ``yieldNanoseconds``.
+    @inline(__always)
+    static func poll(_ ready: () -> Bool) -> Bool {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var spins = 0
+        while true {
+            if ready() { return true }
+            spins &+= 1
+            if spins & 63 == 0 {
+                let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+                if elapsed > spinNanoseconds { return false }
+                if elapsed > yieldNanoseconds { sched_yield() }
+            }
+        }
+    }
 
     // ticket layout: next index (14 bits) | index count (14) | thread limit (12) | generation (24)
     static let indexBits: UInt64 = 14, limitBits: UInt64 = 12
@@ -69,7 +98,7 @@ final class _WorkerPool: @unchecked Sendable {
     ///   workers.
     @usableFromInline
     static func run(indices: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
-        guard indices > 0, indices <= maxIndices, threads >= 2, threads <= maxThreads else { return false }
+        guard indices > 0, indices <= maxIndices, threads >= 2, threads <= maxThreads, enabled else { return false }
         let pool = shared
         guard pool.owner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             return false
@@ -120,22 +149,15 @@ final class _WorkerPool: @unchecked Sendable {
     @inline(never)
     func runIndex(_ i: Int) { job(i) }
 
-    /// The owner's wait for every claimed index to finish: spins briefly, then parks.
+    /// The owner's wait for every claimed index to finish: polls briefly, then parks.
     func waitUntilDone(_ indices: Int) {
-        if done.load(ordering: .acquiring) >= indices { return }
-        let deadline = DispatchTime.now().uptimeNanoseconds &+ Self.spinNanoseconds
-        var spins = 0
-        while done.load(ordering: .acquiring) < indices {
-            spins &+= 1
-            guard spins & 63 == 0, DispatchTime.now().uptimeNanoseconds > deadline else { continue }
-            callerWaiting.store(true, ordering: .sequentiallyConsistent)
-            if done.load(ordering: .sequentiallyConsistent) >= indices {
-                // a finisher that saw the flag signals: consume that signal
-                if !callerWaiting.exchange(false, ordering: .sequentiallyConsistent) { callerSemaphore.wait() }
-            } else {
-                callerSemaphore.wait()
-            }
-            return
+        if Self.poll({ done.load(ordering: .acquiring) >= indices }) { return }
+        callerWaiting.store(true, ordering: .sequentiallyConsistent)
+        if done.load(ordering: .sequentiallyConsistent) >= indices {
+            // a finisher that saw the flag signals: consume that signal
+            if !callerWaiting.exchange(false, ordering: .sequentiallyConsistent) { callerSemaphore.wait() }
+        } else {
+            callerSemaphore.wait()
         }
     }
 
@@ -160,16 +182,10 @@ final class _WorkerPool: @unchecked Sendable {
 
     /// Waits (spin, then park) until a loop newer than generation `seen` is published; returns its ticket.
     func waitForLoop(_ worker: Worker, after seen: UInt64) -> UInt64 {
-        let deadline = DispatchTime.now().uptimeNanoseconds &+ Self.spinNanoseconds
-        var spins = 0
-        while true {
-            let t = ticket.load(ordering: .acquiring)
-            if Self.generation(t) != seen { return t }
-            spins &+= 1
-            if spins & 63 == 0, DispatchTime.now().uptimeNanoseconds > deadline { break }
-        }
+        var t: UInt64 = 0
+        if Self.poll({ t = ticket.load(ordering: .acquiring); return Self.generation(t) != seen }) { return t }
         worker.sleeping.store(true, ordering: .sequentiallyConsistent)
-        let t = ticket.load(ordering: .sequentiallyConsistent)
+        t = ticket.load(ordering: .sequentiallyConsistent)
         if Self.generation(t) != seen {
             // the owner that clears the flag signals: consume that signal
             if !worker.sleeping.exchange(false, ordering: .sequentiallyConsistent) { worker.semaphore.wait() }

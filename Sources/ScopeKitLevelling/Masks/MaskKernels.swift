@@ -70,7 +70,8 @@ extension _Frame {
                 }
                 squares[b] = v
                 // NaN and ±∞ fall outside the finite range, so they are not counted
-                _countBins(p, count, bins: bins, lo: lo, hi: hi, edges: e, into: blockCounts + b * bins)
+                _countBins(p, count, bins: bins, lo: lo, hi: hi, edges: e, allInRange: finite,
+                           into: blockCounts + b * bins)
             }
         }
         var v = 0.0
@@ -211,39 +212,53 @@ func _histogramEdges(bins: Int, lo: Double, hi: Double) -> [Double] {
 
 /// Sets `counts[0..<bins]` to the counts of `v[0..<n]` on `edges` (``_binnedHistogram(_:_:bins:lo:hi:)``).
 ///
-/// Four values at a time go to four interleaved sub-histograms (summed at the end: the same counts), so
-/// runs of equal bins do not wait on the previous increment's store; values outside [lo, hi] (and NaN) go to
-/// a spare bin, without a branch.
+/// With `allInRange` (every value finite and in [lo, hi], e.g. lo/hi are the values' own minimum and
+/// maximum) the range test is skipped, the bin positions are computed four at a time, and the four values go
+/// to four interleaved 32-bit sub-histograms (summed at the end: the same counts) — ≈ 25 % faster.
 ///
-/// - Complexity: O(n + bins); ≈ 4 · (bins + 1) counters of stack scratch.
+/// - Complexity: O(n + bins).
 func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double,
-                edges: UnsafePointer<Double>, into counts: UnsafeMutablePointer<Int>) {
-    let norm = Double(bins) / (hi - lo), stride = bins + 1
+                edges: UnsafePointer<Double>, allInRange: Bool = false, into counts: UnsafeMutablePointer<Int>) {
+    let norm = Double(bins) / (hi - lo)
     // the edges with +∞ after the last bin, so the corrections need no bounds tests: edges[0] = lo ≤ x, and
     // x ≥ +∞ is false
     withUnsafeTemporaryAllocation(of: Double.self, capacity: bins + 1) { padded in
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * stride) { sub in
-        let e = padded.baseAddress!, h = sub.baseAddress!
+        let e = padded.baseAddress!
         e.update(from: edges, count: bins)
         e[bins] = .infinity
-        h.initialize(repeating: 0, count: 4 * stride)
-        /// The bin of `x`, or `bins` (the spare) outside [lo, hi].
-        @inline(__always) func bin(_ x: Double) -> Int {
-            let inside = x >= lo && x <= hi               // false for NaN
-            let y = inside ? x : lo
-            var k = Swift.min(Int((y - lo) * norm), bins - 1)
-            k &-= _bit(y < e[k])                          // numpy's corrections against the edges
-            k &+= _bit(y >= e[k + 1])
-            return inside ? k : bins
+        /// numpy's bin of `x` in [lo, hi]: the scaled position, corrected against the edges.
+        @inline(__always) func bin(_ x: Double, _ t: Double) -> Int {
+            var k = Swift.min(Int(t), bins - 1)
+            k &-= _bit(x < e[k])
+            k &+= _bit(x >= e[k + 1])
+            return k
         }
-        var i = 0
-        while i + 4 <= n {
-            let k0 = bin(v[i]), k1 = bin(v[i + 1]), k2 = bin(v[i + 2]), k3 = bin(v[i + 3])
-            h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
-            i += 4
+        guard allInRange && n < Int(Int32.max) else {
+            counts.update(repeating: 0, count: bins)
+            for i in 0..<n {
+                let x = v[i]
+                guard x >= lo && x <= hi else { continue }   // also drops NaN
+                counts[bin(x, (x - lo) * norm)] += 1
+            }
+            return
         }
-        while i < n { h[bin(v[i])] &+= 1; i += 1 }
-        for k in 0..<bins { counts[k] = h[k] &+ h[stride + k] &+ h[2 * stride + k] &+ h[3 * stride + k] }
-    }
+        let stride = bins + 1
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * stride) { sub in
+            let h = sub.baseAddress!
+            h.initialize(repeating: 0, count: 4 * stride)
+            let lov = SIMD4<Double>(repeating: lo), normv = SIMD4<Double>(repeating: norm)
+            var i = 0
+            while i + 4 <= n {
+                let x = SIMD4<Double>(unaligned: v + i)
+                let t = (x - lov) * normv
+                let k0 = bin(x[0], t[0]), k1 = bin(x[1], t[1]), k2 = bin(x[2], t[2]), k3 = bin(x[3], t[3])
+                h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+                i += 4
+            }
+            while i < n { let x = v[i]; h[bin(x, (x - lo) * norm)] &+= 1; i += 1 }
+            for k in 0..<bins {
+                counts[k] = Int(h[k]) &+ Int(h[stride + k]) &+ Int(h[2 * stride + k]) &+ Int(h[3 * stride + k])
+            }
+        }
     }
 }

@@ -9,7 +9,9 @@ import Darwin
 ///
 /// Work is cut into blocks whose boundaries depend only on the problem size (never on the number of
 /// threads), and reductions combine per-block results in block order. `--threads 1` and `--threads 8`
-/// therefore give the same bytes.
+/// therefore give the same bytes. Loops run on a persistent pool of worker threads (`_WorkerPool`: a short
+/// loop costs a few microseconds, not a kernel wake-up per thread), or on Dispatch when the pool is busy
+/// (another caller, or a loop nested in a pool loop).
 ///
 /// ```swift
 /// Parallel.forEach(0..<rows) { r in levelRow(r) }                  // rows in parallel

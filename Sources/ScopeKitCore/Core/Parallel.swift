@@ -9,7 +9,9 @@ import Darwin
 ///
 /// Work is cut into blocks whose boundaries depend only on the problem size (never on the number of
 /// threads), and reductions combine per-block results in block order. `--threads 1` and `--threads 8`
-/// therefore give the same bytes.
+/// therefore give the same bytes. Loops run on a persistent pool of worker threads (`_WorkerPool`: a short
+/// loop costs a few microseconds, not a kernel wake-up per thread), or on Dispatch when the pool is busy
+/// (another caller, or a loop nested in a pool loop).
 ///
 /// ```swift
 /// Parallel.forEach(0..<rows) { r in levelRow(r) }                  // rows in parallel
@@ -45,6 +47,13 @@ public enum Parallel {
         }
         // A few chunks per thread balances uneven work; boundaries do not affect results of forEach.
         let chunks = Swift.min(n, threads * 4)
+        let runChunk = { (c: Int) in
+            let lo = range.lowerBound + n * c / chunks
+            let hi = range.lowerBound + n * (c + 1) / chunks
+            if lo < hi { body(lo..<hi) }
+        }
+        // the persistent pool when it is free (not owned by another caller or an enclosing loop), else Dispatch
+        if #available(macOS 15, *), _WorkerPool.run(indices: chunks, threads: threads, runChunk) { return }
         withoutActuallyEscaping(body) { body in
             let task = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in

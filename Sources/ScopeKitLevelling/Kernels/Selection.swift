@@ -184,12 +184,28 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
 /// and gathers.
 let _gatherWindow = 48
 
-/// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order, branch-free) and returns how many.
+/// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order) and returns how many.
+///
+/// The bracket is narrow (a few percent of the values), so four values are tested at once and only groups
+/// with a value inside are stored (branch-free within the group).
 @inline(__always)
 func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
              into dst: UnsafeMutablePointer<Double>) -> Int {
-    var m = 0
-    for i in 0..<n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U) }
+    typealias V = SIMD4<Double>
+    let lv = V(repeating: L), uv = V(repeating: U)
+    var m = 0, i = 0
+    while i + 4 <= n {
+        let v = V(unaligned: a + i)
+        let inside = (v .>= lv) .& (v .< uv)
+        if any(inside) {
+            dst[m] = v[0]; m &+= _bit(inside[0])
+            dst[m] = v[1]; m &+= _bit(inside[1])
+            dst[m] = v[2]; m &+= _bit(inside[2])
+            dst[m] = v[3]; m &+= _bit(inside[3])
+        }
+        i += 4
+    }
+    while i < n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U); i += 1 }
     return m
 }
 

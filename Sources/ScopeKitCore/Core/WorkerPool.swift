@@ -73,7 +73,10 @@ final class _WorkerPool: @unchecked Sendable {
     let owner = Atomic<Bool>(false)
     let ticket = Atomic<UInt64>(0)
     let done = Atomic<Int>(0)
-    let callerWaiting = Atomic<Bool>(false)
+    /// `generation + 1` of the loop whose owner is parked waiting for it, else 0. Keyed by generation so that a
+    /// finisher of an older loop, delayed between its last count and this check, can never wake the owner of a
+    /// newer loop early.
+    let callerWaiting = Atomic<UInt64>(0)
     let callerSemaphore = DispatchSemaphore(value: 0)
     /// The body of the current loop; written by the owner only while no index is claimed.
     var job: (Int) -> Void = { _ in }
@@ -121,7 +124,7 @@ final class _WorkerPool: @unchecked Sendable {
                 workers[k].semaphore.signal()
             }
             work(generation: generation, from: t)
-            waitUntilDone(indices)
+            waitUntilDone(indices, generation: generation)
             job = { _ in }
         }
     }
@@ -137,7 +140,8 @@ final class _WorkerPool: @unchecked Sendable {
             runIndex(Self.next(t))
             let finished = done.add(1, ordering: .sequentiallyConsistent).newValue
             if finished == Self.count(t),
-               callerWaiting.exchange(false, ordering: .sequentiallyConsistent) {
+               callerWaiting.compareExchange(expected: generation + 1, desired: 0,
+                                             ordering: .sequentiallyConsistent).exchanged {
                 callerSemaphore.signal()
             }
             t = ticket.load(ordering: .acquiring)
@@ -150,12 +154,16 @@ final class _WorkerPool: @unchecked Sendable {
     func runIndex(_ i: Int) { job(i) }
 
     /// The owner's wait for every claimed index to finish: polls briefly, then parks.
-    func waitUntilDone(_ indices: Int) {
+    func waitUntilDone(_ indices: Int, generation: UInt64) {
         if Self.poll({ done.load(ordering: .acquiring) >= indices }) { return }
-        callerWaiting.store(true, ordering: .sequentiallyConsistent)
+        let token = generation + 1
+        callerWaiting.store(token, ordering: .sequentiallyConsistent)
         if done.load(ordering: .sequentiallyConsistent) >= indices {
-            // a finisher that saw the flag signals: consume that signal
-            if !callerWaiting.exchange(false, ordering: .sequentiallyConsistent) { callerSemaphore.wait() }
+            // a finisher that saw the token signals: consume that signal
+            if !callerWaiting.compareExchange(expected: token, desired: 0,
+                                              ordering: .sequentiallyConsistent).exchanged {
+                callerSemaphore.wait()
+            }
         } else {
             callerSemaphore.wait()
         }

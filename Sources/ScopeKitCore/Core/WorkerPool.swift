@@ -112,6 +112,7 @@ final class _WorkerPool: @unchecked Sendable {
         return true
     }
 
+    /// Publishes a loop (owner only), wakes parked workers, takes part, and returns when every index is done.
     func start(_ body: (Int) -> Void, indices: Int, threads: Int) {
         while workers.count < threads - 1 { spawnWorker() }
         withoutActuallyEscaping(body) { body in
@@ -165,6 +166,7 @@ final class _WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Starts one more worker thread (owner only; workers live for the rest of the process).
     func spawnWorker() {
         let worker = Worker(index: workers.count)
         workers.append(worker)
@@ -174,6 +176,7 @@ final class _WorkerPool: @unchecked Sendable {
         thread.start()
     }
 
+    /// A worker's life: wait for a newer loop, take part in it when its thread limit includes this worker.
     func workerLoop(_ worker: Worker) -> Never {
         var seen = Self.generation(ticket.load(ordering: .acquiring))
         while true {

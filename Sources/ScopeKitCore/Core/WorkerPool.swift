@@ -32,11 +32,15 @@ final class _WorkerPool: @unchecked Sendable {
     /// goes to Dispatch, as before the pool; for A/B timing and oversubscribed machines).
     static let enabled: Bool = ProcessInfo.processInfo.environment["SCOPEKIT_WORKER_POOL"] != "0"
 
-    /// How long an idle worker (or the waiting caller) polls before parking, in nanoseconds.
-    static let spinNanoseconds: UInt64 = 40_000
+    /// How long an idle worker (or the waiting caller) polls before parking, in nanoseconds: 10 µs covers the
+    /// back-to-back loops of a kernel (counting-median rounds, row passes); `SCOPEKIT_WORKER_SPIN_US` overrides
+    /// it. Longer spins cost more than they save on a loaded machine (the polling thread takes its own
+    /// process's CPU share: 40 µs was 15–30 % slower than Dispatch at load average 4–8 on 2 cores).
+    static let spinNanoseconds: UInt64 =
+        UInt64(ProcessInfo.processInfo.environment["SCOPEKIT_WORKER_SPIN_US"] ?? "").map { $0 * 1000 } ?? 10_000
     /// After this long a polling thread yields its core between polls (a loaded machine: another runnable
     /// thread, perhaps the one the poller waits for, gets the core).
-    static let yieldNanoseconds: UInt64 = 4_000
+    static let yieldNanoseconds: UInt64 = 3_000
 
     /// Polls `ready` until it returns true (→ true) or ``spinNanoseconds`` pass (→ false), yielding the core
     /// between polls after ``yieldNanoseconds``.
@@ -111,6 +115,7 @@ final class _WorkerPool: @unchecked Sendable {
         return true
     }
 
+    /// Publishes a loop (owner only), wakes parked workers, takes part, and returns when every index is done.
     func start(_ body: (Int) -> Void, indices: Int, threads: Int) {
         while workers.count < threads - 1 { spawnWorker() }
         withoutActuallyEscaping(body) { body in
@@ -169,6 +174,7 @@ final class _WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Starts one more worker thread (owner only; workers live for the rest of the process).
     func spawnWorker() {
         let worker = Worker(index: workers.count)
         workers.append(worker)
@@ -178,6 +184,7 @@ final class _WorkerPool: @unchecked Sendable {
         thread.start()
     }
 
+    /// A worker's life: wait for a newer loop, take part in it when its thread limit includes this worker.
     func workerLoop(_ worker: Worker) -> Never {
         var seen = Self.generation(ticket.load(ordering: .acquiring))
         while true {

@@ -174,7 +174,9 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
         let (_, first) = straddle(L)
         if U.isFinite, straddle(U).below == first { return first }
     }
-    let m = parallel ? _splitGather(a, n, L, U, into: scratch) : _gather(a, n, L, U, into: scratch)
+    let sparse = (nU - nL) &* 16 < n
+    let m = parallel ? _splitGather(a, n, L, U, sparse: sparse, into: scratch)
+                     : _gather(a, n, L, U, sparse: sparse, into: scratch)
     let upper = _select(scratch, m, kHigh - nL)
     if kLow == kHigh { return upper }
     return (_maxBelow(scratch, kHigh - nL) + upper) / 2
@@ -186,39 +188,41 @@ let _gatherWindow = 48
 
 /// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order) and returns how many.
 ///
-/// The bracket is narrow (a few percent of the values), so four values are tested at once and only groups
-/// with a value inside are stored (branch-free within the group).
+/// `sparse` (few values in the bracket, e.g. under 1/16): four values are tested at once and only groups with
+/// a value inside are stored; otherwise every value is stored branch-free (a group test would mispredict).
 @inline(__always)
-func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool = false,
              into dst: UnsafeMutablePointer<Double>) -> Int {
-    typealias V = SIMD4<Double>
-    let lv = V(repeating: L), uv = V(repeating: U)
     var m = 0, i = 0
-    while i + 4 <= n {
-        let v = V(unaligned: a + i)
-        let inside = (v .>= lv) .& (v .< uv)
-        if any(inside) {
-            dst[m] = v[0]; m &+= _bit(inside[0])
-            dst[m] = v[1]; m &+= _bit(inside[1])
-            dst[m] = v[2]; m &+= _bit(inside[2])
-            dst[m] = v[3]; m &+= _bit(inside[3])
+    if sparse {
+        typealias V = SIMD4<Double>
+        let lv = V(repeating: L), uv = V(repeating: U)
+        while i + 4 <= n {
+            let v = V(unaligned: a + i)
+            let inside = (v .>= lv) .& (v .< uv)
+            if any(inside) {
+                dst[m] = v[0]; m &+= _bit(inside[0])
+                dst[m] = v[1]; m &+= _bit(inside[1])
+                dst[m] = v[2]; m &+= _bit(inside[2])
+                dst[m] = v[3]; m &+= _bit(inside[3])
+            }
+            i += 4
         }
-        i += 4
     }
     while i < n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U); i += 1 }
     return m
 }
 
-/// ``_gather(_:_:_:_:into:)`` over blocks of ``_splitBlock`` values spread over threads (each block gathers
+/// ``_gather(_:_:_:_:sparse:into:)`` over blocks of ``_splitBlock`` values spread over threads (each block gathers
 /// at its own offset of `dst`, then the blocks close up in order: the same values in the same order).
-func _splitGather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double,
+func _splitGather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool,
                   into dst: UnsafeMutablePointer<Double>) -> Int {
     let blocks = (n + _splitBlock - 1) / _splitBlock
     let counts = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
     defer { counts.deallocate() }
     Parallel.forEach(0..<blocks) { b in
         let lo = b * _splitBlock
-        counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, into: dst + lo)
+        counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, sparse: sparse, into: dst + lo)
     }
     var m = 0
     for b in 0..<blocks {

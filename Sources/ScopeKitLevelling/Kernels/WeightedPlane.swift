@@ -178,12 +178,12 @@ extension _Frame {
         guard regions.count > 0 else { skippedFits += 1; return }
         let m = regions.count
         var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
-        let values = frameA, line = lineA
+        let values = frameA, line = lineA, scratch = lineB
         for k in 0..<m {
             let px = regions.pixels[regions.start[k]..<regions.start[k + 1]]
             var n = 0
             for p in px { values[n] = z[Int(p)]; n += 1 }
-            let background = _median(values, n)
+            let background = _countingMedian(values, n, scratch: frameB, split: splitRows)   // = _median, by counting
             for r in 0..<rows { y[r * m + k] = -background }
             // pixels of a row are contiguous (raster order)
             var q = px.startIndex
@@ -192,7 +192,7 @@ extension _Frame {
                 var count = 0
                 while q < px.endIndex && Int(px[q]) / cols == r { line[count] = z[Int(px[q])]; count += 1; q += 1 }
                 if count > 2 {
-                    y[r * m + k] = _median(line, count) - background
+                    y[r * m + k] = _countingMedian(line, count, scratch: scratch) - background
                     w[r * m + k] = Double(count)
                 } else {
                     w[r * m + k] = compatibility == .corrected ? 0 : Double(count)

@@ -108,6 +108,20 @@ package func fusedLadmapChunk(_ c: Int, _ k: FusedLadmapStep, carry: Bool, unifo
     }
 }
 
+/// ``fusedLadmapChunk(_:_:carry:uniform:dark:)`` with baseline code generation: the counterpart of
+/// `fusedLadmapChunkAVX2` (the same source in its own function; inlined into the LADMAP driver's closure instead,
+/// the eight copies ran ≈ 8 % more instructions).
+///
+/// - Parameters:
+///   - c: the frame chunk.
+///   - k: the step's pointers and scalars.
+///   - carry, uniform, dark: the sweep's flags.
+/// - Complexity: O(frames of the chunk · P).
+@inline(never)
+package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark)
+}
+
 /// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:)``). Sweep 1 computes
 /// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
 /// chunk's flat-field gradient. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,

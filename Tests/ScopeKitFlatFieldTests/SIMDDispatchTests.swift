@@ -159,7 +159,7 @@ struct SIMDDispatchTests {
                     if avx2 {
                         fusedLadmapChunkAVX2(c, k, carry: carry, uniform: uniform, dark: hasDark)
                     } else {
-                        fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                        fusedLadmapChunkBaseline(c, k, carry: carry, uniform: uniform, dark: hasDark)
                     }
                 }
             } } } } } } } } } } } } } } }

@@ -81,46 +81,82 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     }
 }
 
+/// A compile-time switch of the fused LADMAP sweep (each combination is specialised, so the pixel loops carry no
+/// per-pixel branches).
+@usableFromInline package protocol BaSiCSweepFlag {
+    /// Whether the switch is set.
+    static var on: Bool { get }
+}
+
+/// A pair of switch types, set and cleared. Each module that instantiates the sweep uses its own pair, so its
+/// specialisations of ``fusedLadmapFrames(_:_:_:_:_:)`` have their own symbol names: a generic specialisation is
+/// a shared (weak) symbol, and with common type arguments the linker could keep the AVX2 module's copy for the
+/// baseline path or the reverse.
+@usableFromInline package protocol BaSiCSweepFlags {
+    /// The switch set.
+    associatedtype On: BaSiCSweepFlag
+    /// The switch cleared.
+    associatedtype Off: BaSiCSweepFlag
+}
+
 /// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `carry`: the state buffer holds v of the
 /// last step (else I_R, with Y in the multiplier buffer); `uniform`: every weight is 1 (W is not read); `dark`:
-/// D ≠ 0. Each of the eight combinations is a copy of ``fusedLadmapFrames(_:_:carry:uniform:dark:)`` with
-/// constant flags (no per-pixel branches).
-///
-/// Inlined into its callers, so ScopeKitFlatField (baseline) and `fusedLadmapChunkAVX2` in ScopeKitFlatFieldAVX2
-/// each instantiate it with their own code generation; the arithmetic (no fused multiply-add, sums in a fixed lane
-/// order) gives the same bits.
+/// D ≠ 0. Each of the eight combinations is a specialisation of ``fusedLadmapFrames(_:_:_:_:_:)`` with the
+/// caller's `Flags` types: one function per combination in the caller's module, with its code generation.
 ///
 /// - Parameters:
 ///   - c: the frame chunk (frames `c·T/chunks ..< (c+1)·T/chunks`).
 ///   - k: the step's pointers and scalars.
 /// - Complexity: O(frames of the chunk · P).
 @inlinable @inline(__always)
-package func fusedLadmapChunk(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+package func fusedLadmapChunk<Flags: BaSiCSweepFlags>(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool,
+                                                      dark: Bool, _: Flags.Type) {
+    typealias On = Flags.On
+    typealias Off = Flags.Off
     switch (carry, uniform, dark) {
-    case (true, true, false): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: false)
-    case (true, false, false): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: false)
-    case (false, true, false): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: false)
-    case (false, false, false): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: false)
-    case (true, true, true): fusedLadmapFrames(c, k, carry: true, uniform: true, dark: true)
-    case (true, false, true): fusedLadmapFrames(c, k, carry: true, uniform: false, dark: true)
-    case (false, true, true): fusedLadmapFrames(c, k, carry: false, uniform: true, dark: true)
-    case (false, false, true): fusedLadmapFrames(c, k, carry: false, uniform: false, dark: true)
+    case (true, true, false): fusedLadmapFrames(c, k, On.self, On.self, Off.self)
+    case (true, false, false): fusedLadmapFrames(c, k, On.self, Off.self, Off.self)
+    case (false, true, false): fusedLadmapFrames(c, k, Off.self, On.self, Off.self)
+    case (false, false, false): fusedLadmapFrames(c, k, Off.self, Off.self, Off.self)
+    case (true, true, true): fusedLadmapFrames(c, k, On.self, On.self, On.self)
+    case (true, false, true): fusedLadmapFrames(c, k, On.self, Off.self, On.self)
+    case (false, true, true): fusedLadmapFrames(c, k, Off.self, On.self, On.self)
+    case (false, false, true): fusedLadmapFrames(c, k, Off.self, Off.self, On.self)
     }
 }
 
-/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:)``). Sweep 1 computes
+/// The switch types of the baseline instantiation.
+enum BaselineFlags: BaSiCSweepFlags {
+    enum On: BaSiCSweepFlag { static var on: Bool { true } }
+    enum Off: BaSiCSweepFlag { static var on: Bool { false } }
+}
+
+/// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with baseline code generation: the counterpart of
+/// `fusedLadmapChunkAVX2`.
+///
+/// - Parameters:
+///   - c: the frame chunk.
+///   - k: the step's pointers and scalars.
+///   - carry, uniform, dark: the sweep's flags.
+/// - Complexity: O(frames of the chunk · P).
+@inline(never)
+package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, BaselineFlags.self)
+}
+
+/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:_:)``). Sweep 1 computes
 /// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
 /// chunk's flat-field gradient. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
 /// reduced in lane order.
 ///
-/// `@_transparent` (inlined by the mandatory inliner, before optimisation): the performance inliner stops after
-/// one copy of a function this large per caller, which would leave the other seven combinations as calls into the
-/// baseline module. Not generic: a generic specialisation would be a shared (weak) symbol that the linker may
-/// merge across the baseline and AVX2 code generations.
+/// `@inline(never)`: each specialisation is its own function (eight copies inlined into one function ran ≈ 5 %
+/// more instructions).
 ///
 /// - Complexity: O(frames of the chunk · P).
-@_transparent @usableFromInline
-package func fusedLadmapFrames(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
+@inlinable @inline(never)
+package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, Dark: BaSiCSweepFlag>(
+    _ c: Int, _ k: FusedLadmapStep, _: Carry.Type, _: Uniform.Type, _: Dark.Type) {
+    let carry = Carry.on, uniform = Uniform.on, dark = Dark.on
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat
     let g = k.partials + c * n

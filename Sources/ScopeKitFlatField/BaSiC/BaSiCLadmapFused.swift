@@ -89,7 +89,7 @@ extension BaSiCSolver {
                 if avx2 {
                     fusedLadmapChunkAVX2(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
                 } else {
-                    fusedLadmapChunk(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
+                    fusedLadmapChunkBaseline(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
                 }
             }
         } } } } } } } } } }

@@ -2,16 +2,13 @@ import ScopeKitFlatFieldKernels
 
 // The flat-field hot kernels instantiated with AVX2 + FMA code generation: on x86-64 this module is compiled with
 // `-target-cpu haswell` (Package.swift), and each entry point inlines (or, for the LADMAP sweep, specialises with
-// this module's own flag types) the kernels of ScopeKitFlatFieldKernels, so its loops use 256-bit registers. Callers run them only when
+// this module's own tag type) the kernels of ScopeKitFlatFieldKernels, so its loops use 256-bit registers. Callers run them only when
 // `CPUFeatures.level == .avx2`; the kernels contain no fused multiply-add and reduce in a fixed lane order, so
 // they give the same bits as the baseline instantiation. On other architectures the entry points exist too
 // (with the baseline code generation) but are never chosen.
 
-/// The switch types of the AVX2 instantiation (its own, so its specialisations have their own symbols).
-enum AVX2Flags: BaSiCSweepFlags {
-    enum On: BaSiCSweepFlag { static var on: Bool { true } }
-    enum Off: BaSiCSweepFlag { static var on: Bool { false } }
-}
+/// The tag of the AVX2 instantiation of the LADMAP sweep (its own, so its specialisations have their own symbols).
+enum AVX2Sweep {}
 
 /// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with AVX2 code generation.
 ///
@@ -22,7 +19,7 @@ enum AVX2Flags: BaSiCSweepFlags {
 /// - Complexity: O(frames of the chunk · P).
 @inline(never)
 package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
-    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, AVX2Flags.self)
+    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
 }
 
 /// ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` with AVX2 code generation.

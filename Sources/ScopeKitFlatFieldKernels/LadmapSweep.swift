@@ -88,31 +88,33 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     static var on: Bool { get }
 }
 
-/// A pair of switch types, set and cleared. Each module that instantiates the sweep uses its own pair, so its
-/// specialisations of ``fusedLadmapFrames(_:_:_:_:_:)`` have their own symbol names: a generic specialisation is
-/// a shared (weak) symbol, and with common type arguments the linker could keep the AVX2 module's copy for the
-/// baseline path or the reverse.
-@usableFromInline package protocol BaSiCSweepFlags {
-    /// The switch set.
-    associatedtype On: BaSiCSweepFlag
-    /// The switch cleared.
-    associatedtype Off: BaSiCSweepFlag
+/// The switch set, tagged by the module that instantiates the sweep: each module passes its own `Tag` type, so
+/// its specialisations of ``fusedLadmapFrames(_:_:_:_:_:)`` have their own symbol names. (A generic
+/// specialisation is a shared, weak symbol; with common type arguments the linker could keep the AVX2 module's
+/// copy for the baseline path, or the reverse.)
+@usableFromInline package enum SweepOn<Tag>: BaSiCSweepFlag {
+    @inlinable package static var on: Bool { true }
+}
+
+/// The switch cleared, tagged like ``SweepOn``.
+@usableFromInline package enum SweepOff<Tag>: BaSiCSweepFlag {
+    @inlinable package static var on: Bool { false }
 }
 
 /// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `carry`: the state buffer holds v of the
 /// last step (else I_R, with Y in the multiplier buffer); `uniform`: every weight is 1 (W is not read); `dark`:
 /// D ≠ 0. Each of the eight combinations is a specialisation of ``fusedLadmapFrames(_:_:_:_:_:)`` with the
-/// caller's `Flags` types: one function per combination in the caller's module, with its code generation.
+/// caller's `Tag` type: one function per combination in the caller's module, with its code generation.
 ///
 /// - Parameters:
 ///   - c: the frame chunk (frames `c·T/chunks ..< (c+1)·T/chunks`).
 ///   - k: the step's pointers and scalars.
 /// - Complexity: O(frames of the chunk · P).
 @inlinable @inline(__always)
-package func fusedLadmapChunk<Flags: BaSiCSweepFlags>(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool,
-                                                      dark: Bool, _: Flags.Type) {
-    typealias On = Flags.On
-    typealias Off = Flags.Off
+package func fusedLadmapChunk<Tag>(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool,
+                                   _: Tag.Type) {
+    typealias On = SweepOn<Tag>
+    typealias Off = SweepOff<Tag>
     switch (carry, uniform, dark) {
     case (true, true, false): fusedLadmapFrames(c, k, On.self, On.self, Off.self)
     case (true, false, false): fusedLadmapFrames(c, k, On.self, Off.self, Off.self)
@@ -125,11 +127,8 @@ package func fusedLadmapChunk<Flags: BaSiCSweepFlags>(_ c: Int, _ k: FusedLadmap
     }
 }
 
-/// The switch types of the baseline instantiation.
-enum BaselineFlags: BaSiCSweepFlags {
-    enum On: BaSiCSweepFlag { static var on: Bool { true } }
-    enum Off: BaSiCSweepFlag { static var on: Bool { false } }
-}
+/// The tag of the baseline instantiation (``SweepOn``).
+enum BaselineSweep {}
 
 /// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with baseline code generation: the counterpart of
 /// `fusedLadmapChunkAVX2`.
@@ -141,7 +140,7 @@ enum BaselineFlags: BaSiCSweepFlags {
 /// - Complexity: O(frames of the chunk · P).
 @inline(never)
 package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
-    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, BaselineFlags.self)
+    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, BaselineSweep.self)
 }
 
 /// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:_:)``). Sweep 1 computes

@@ -64,7 +64,7 @@ import ScopeKitCore
         let rows = 12, cols = 40
         var g = SeededGenerator(seed: 4)
         var z = [Double](), slopes = [Double]()
-        for r in 0..<rows {
+        for _ in 0..<rows {
             let t = 0.1 * g.nextUniform() - 0.05, off = g.nextUniform()
             slopes.append(t)
             for c in 0..<cols { z.append(t * (Double(c) - 19.5) + off + (c == 9 || c == 30 ? 2 : 0)) }

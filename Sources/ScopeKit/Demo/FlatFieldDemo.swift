@@ -123,11 +123,10 @@ public enum FlatFieldDemo {
             files.append(name)
         }
         var side = [Float](repeating: 0, count: size * size * 3)
+        let panels = [truth.elements, empty.profiles.flatfield.elements, basic.profiles.flatfield.elements]
         for y in 0..<size {
-            for x in 0..<size {
-                side[y * 3 * size + x] = truth.elements[y * size + x]
-                side[y * 3 * size + size + x] = empty.profiles.flatfield.elements[y * size + x]
-                side[y * 3 * size + 2 * size + x] = basic.profiles.flatfield.elements[y * size + x]
+            for (k, panel) in panels.enumerated() {
+                for x in 0..<size { side[y * 3 * size + k * size + x] = panel[y * size + x] }
             }
         }
         let flats = try Renderer.render(AnyArray(NDArray(side, shape: [size, 3 * size])),
@@ -141,9 +140,10 @@ public enum FlatFieldDemo {
         // Background CV over the corner (empty) tiles of the mosaic.
         func cv(_ m: NDArray<Float>) -> Double {
             var v: [Double] = []
+            let pixels = m.elements
             for t in g.corners {
                 let (r, c) = g.position(of: t)
-                for y in 0..<size { for x in 0..<size { v.append(Double(m.elements[(r * size + y) * g.columns * size + c * size + x])) } }
+                for y in 0..<size { for x in 0..<size { v.append(Double(pixels[(r * size + y) * g.columns * size + c * size + x])) } }
             }
             let mean = v.reduce(0, +) / Double(v.count)
             return (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count)).squareRoot() / mean

@@ -124,10 +124,12 @@ public enum EmptyRegionEstimate {
                                          + "these regions cannot give a flat-field (are they empty and lit?)")
         }
         // Baseline: 1st percentile of sub-sampled values divided by the flat-field.
-        for k in 0..<n {
-            for r in 0..<subRows {
-                for c in 0..<subCols {
-                    sub[(k * subRows + r) * subCols + c] /= flat.elements[(4 * r) * cols + 4 * c] + 1e-6
+        flat.withUnsafeBufferPointer { f in
+            for k in 0..<n {
+                for r in 0..<subRows {
+                    for c in 0..<subCols {
+                        sub[(k * subRows + r) * subCols + c] /= f[(4 * r) * cols + 4 * c] + 1e-6
+                    }
                 }
             }
         }

@@ -54,13 +54,9 @@ public enum Parallel {
         }
         // the persistent pool when it is free (not owned by another caller or an enclosing loop), else Dispatch
         if #available(macOS 15, *), _WorkerPool.run(indices: chunks, threads: threads, runChunk) { return }
-        withoutActuallyEscaping(body) { body in
-            let task = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = range.lowerBound + n * c / chunks
-                let hi = range.lowerBound + n * (c + 1) / chunks
-                if lo < hi { task.value(lo..<hi) }
-            }
+        withoutActuallyEscaping(runChunk) { runChunk in
+            let task = UncheckedSendable(runChunk)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in task.value(c) }
         }
     }
 

@@ -242,7 +242,7 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
             }
             return
         }
-        let stride = bins + 1
+        let stride = bins
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * stride) { sub in
             let h = sub.baseAddress!
             h.initialize(repeating: 0, count: 4 * stride)

@@ -339,10 +339,32 @@ import ScopeKitCore
         }
     }
 
+    /// The frame's chunked Otsu threshold equals Core's `otsuThreshold` (scikit-image's) on float64 values,
+    /// including values on bin edges, few distinct values and a constant frame, split or not.
+    @Test func frameOtsuMatchesCore() throws {
+        var g = SeededGenerator(seed: 12)
+        for (rows, cols, levels) in [(1, 1, 0), (3, 5, 2), (40, 70, 0), (130, 64, 7), (200, 200, 0)] {
+            let f = _Frame(rows: rows, cols: cols), n = rows * cols
+            for i in 0..<n {
+                f.z[i] = levels == 0 ? g.nextUniform() * 3 - 1 : Double(Int(g.nextUniform() * Double(levels))) * 0.25
+            }
+            let expected = try NDArray(Array(UnsafeBufferPointer(start: f.z, count: n)), shape: [n])
+                .otsuThreshold(bins: 256)
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            for split in [false, true] {
+                f.splitRows = split
+                Parallel.threadCount = split ? 2 : 1
+                let t = try f._otsuThreshold(f.z, n, bins: 256)
+                #expect(t.bitPattern == expected.bitPattern, "\(rows)×\(cols) levels \(levels) split \(split)")
+            }
+        }
+    }
+
     /// Run-based labelling against a plain flood fill: same labels (raster order of first pixel), same sizes.
     @Test func labelsMatchFloodFill() {
         var g = SeededGenerator(seed: 11)
-        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (6, 8), (13, 17), (20, 70)] {
+        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (6, 8), (13, 17), (20, 70), (5, 64), (4, 129)] {
             for density in [0.3, 0.55, 0.8] {
                 let n = rows * cols
                 let a = (0..<n).map { _ in g.nextUniform() < density }
@@ -367,12 +389,15 @@ import ScopeKitCore
                             }
                             sizes.append(size)
                         }
-                        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-                        defer { labels.deallocate() }
-                        let got = a.withUnsafeBufferPointer {
-                            _labelComponents($0.baseAddress!, rows: rows, cols: cols, value: value, eight: eight, labels: labels)
+                        let bits = _PackedRows(rows: rows, cols: cols)
+                        defer { bits.deallocate() }
+                        a.withUnsafeBufferPointer { bits.pack($0.baseAddress!, invert: false) }
+                        let parts = _RunComponents(bits, value: value, eight: eight)
+                        var labels = [Int32](repeating: 0, count: n)
+                        parts.forEachRun { k, r, s, e in
+                            for c in s..<e { labels[r * cols + c] = parts.component[k] + 1 }
                         }
-                        #expect(got == sizes, "\(rows)×\(cols) \(density) \(value) \(eight)")
+                        #expect([0] + parts.sizes == sizes, "\(rows)×\(cols) \(density) \(value) \(eight)")
                         #expect((0..<n).allSatisfy { labels[$0] == expected[$0] }, "\(rows)×\(cols) \(density) \(value) \(eight)")
                     }
                 }

@@ -112,6 +112,19 @@ extension NDArray where Element: RealArrayElement {
     }
 }
 
+/// Otsu's threshold from the counts of a histogram with float64 edges: the bin centre that
+/// ``NDArray/otsuThreshold(bins:mask:)`` picks for float64 data with these counts (scikit-image 0.26
+/// `threshold_otsu`), for callers that count the bins themselves.
+///
+/// - Parameters:
+///   - counts: the `bins` counts.
+///   - edges: the `bins + 1` edges (numpy `linspace` of the extrema).
+/// - Complexity: O(bins).
+package func _otsuThreshold(counts: [Int], edges: [Double]) -> Double {
+    let centers = (0..<counts.count).map { (edges[$0] + edges[$0 + 1]) / 2 }
+    return centers[_otsuIndex(counts.map { Float($0) }, centers)]
+}
+
 /// The bin of Otsu's threshold: scikit-image's arithmetic with float32 counts and weights and class means in
 /// the bin-centre type `M` (float32 centres for float32 images, float64 otherwise).
 @inlinable

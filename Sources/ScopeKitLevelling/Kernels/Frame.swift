@@ -272,10 +272,15 @@ struct _Lines {
 /// (and more than one block and thread), else in order.
 func _forEachRowBlock(rows: Int, split: Bool, _ body: (_ block: Int, _ rows: Range<Int>) -> Void) {
     let size = _Frame.blockRows, n = (rows + size - 1) / size
-    let range = { (b: Int) in b * size ..< Swift.min(rows, (b + 1) * size) }
+    _forEachTask(n, split: split) { b in body(b, b * size ..< Swift.min(rows, (b + 1) * size)) }
+}
+
+/// Runs `body(k)` for every `k` in `0..<n`: in parallel when `split` (and `n` and the thread count exceed 1),
+/// else in order. `body` must write only its own outputs.
+func _forEachTask(_ n: Int, split: Bool, _ body: (Int) -> Void) {
     if split && n > 1 && Parallel.threadCount > 1 {
-        Parallel.forEach(0..<n) { b in body(b, range(b)) }
+        Parallel.forEach(0..<n) { body($0) }
     } else {
-        for b in 0..<n { body(b, range(b)) }
+        for k in 0..<n { body(k) }
     }
 }

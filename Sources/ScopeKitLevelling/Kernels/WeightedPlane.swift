@@ -55,51 +55,56 @@ extension Levelling {
     }
 }
 
-/// The regions `level_weighted` fits: 8-connected components of the used pixels with at least
-/// `max(1, ⌊0.01·rows·cols⌋)` pixels, in raster order of their first pixel; `pixels[start[k]..<start[k+1]]`
-/// are region k's pixel indices in raster order.
+/// The regions `level_weighted` fits: the 8-connected components of the used pixels with at least
+/// `max(1, ⌊0.01·rows·cols⌋)` pixels, numbered in raster order of their first pixel, as runs.
 struct _WeightedRegions {
-    var start: [Int] = [0]
-    var pixels: [Int32] = []
-    var count: Int { start.count - 1 }
+    /// The components of the used pixels.
+    var parts: _RunComponents
+    /// Each component's region index, −1 for a component below the minimum size.
+    var slot: [Int32]
+    /// Each region's pixel count.
+    var sizes: [Int]
+    /// The number of regions.
+    var count: Int { sizes.count }
+
+    /// Calls `body(region, row, start, end)` for every run of a region, in raster order.
+    @inline(__always)
+    func forEachRun(_ body: (_ region: Int, _ row: Int, _ start: Int, _ end: Int) -> Void) {
+        parts.forEachRun { k, r, s, e in
+            let region = Int(slot[Int(parts.component[k])])
+            if region >= 0 { body(region, r, s, e) }
+        }
+    }
 }
 
 extension _Frame {
-    /// Labels the 8-connected components of the used pixels in ``labels`` and numbers those of at least
-    /// `max(1, ⌊0.01·rows·cols⌋)` pixels in raster order of their first pixel: `slot[label]` is the region's
-    /// index (−1 for a smaller component), `sizes[region]` its pixel count.
-    func _regionSlots() -> (slot: [Int32], sizes: [Int]) {
-        let n = count
-        let valid = flags
-        for i in 0..<n { valid[i] = isUsed(i) }
-        let sizes = _labelComponents(valid, rows: rows, cols: cols, value: true, eight: true, labels: labels)
-        let minimum = Swift.max(1, Int((0.01 * Double(rows) * Double(cols)).rounded(.down)))
-        var slot = [Int32](repeating: -1, count: sizes.count), kept: [Int] = []
-        for l in 1..<Swift.max(sizes.count, 1) where sizes[l] >= minimum {
-            slot[l] = Int32(kept.count)
-            kept.append(sizes[l])
-        }
-        return (slot, kept)
-    }
-
     /// The regions of the used pixels (see ``_WeightedRegions``).
+    ///
+    /// - Complexity: O(pixels / 8 + runs): the used pixels are packed into 64-pixel words.
     func _weightedRegions() -> _WeightedRegions {
-        let (slot, sizes) = _regionSlots()
-        var regions = _WeightedRegions()
-        for size in sizes { regions.start.append(regions.start[regions.count] + size) }
-        guard regions.count > 0 else { return regions }
-        regions.pixels = [Int32](repeating: 0, count: regions.start[regions.count])
-        var fill = Array(regions.start.dropLast())
-        for i in 0..<count where labels[i] > 0 {
-            let k = Int(slot[Int(labels[i])])
-            if k >= 0 { regions.pixels[fill[k]] = Int32(i); fill[k] += 1 }
+        let bits = _PackedRows(rows: rows, cols: cols, split: splitRows)
+        defer { bits.deallocate() }
+        if allFinite {
+            bits.pack(used, invert: false)
+        } else {
+            let valid = flags
+            for i in 0..<count { valid[i] = isUsed(i) }
+            bits.pack(valid, invert: false)
         }
-        return regions
+        let parts = _RunComponents(bits, value: true, eight: true)
+        let minimum = Swift.max(1, Int((0.01 * Double(rows) * Double(cols)).rounded(.down)))
+        var slot = [Int32](repeating: -1, count: parts.count), kept: [Int] = []
+        for l in 0..<parts.count where parts.sizes[l] >= minimum {
+            slot[l] = Int32(kept.count)
+            kept.append(parts.sizes[l])
+        }
+        return _WeightedRegions(parts: parts, slot: slot, sizes: kept)
     }
 
     /// NanoLocz `level_weighted` "plane" (see ``Levelling/weightedPlane(_:xOrder:yOrder:compatibility:mask:)``).
     func weightedPlane(xOrder: Int, yOrder: Int, compatibility: NanoLoczCompatibility) {
-        let (slot, sizes) = _regionSlots()
+        let regions = _weightedRegions()
+        let sizes = regions.sizes
         let m = sizes.count
         guard m > 0 else { skippedFits += 1; return }
         let total = Double(sizes.reduce(0, +))
@@ -112,24 +117,18 @@ extension _Frame {
             guard kept > 0 else { skippedFits += 1; return }
             for k in weights.indices { weights[k] /= kept }
         }
-        // each region's sums and counts along every column and every row, in one raster pass (the order a
-        // region's pixels are summed in is raster order either way)
-        let rows = self.rows, cols = self.cols, z = self.z, labels = self.labels
+        // each region's sums and counts along every column and every row, run by run in raster order (the
+        // order a column's pixels are summed in is raster order; a row's run by `_sum`)
+        let rows = self.rows, cols = self.cols, z = self.z
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m * (rows + cols))
         defer { sums.deallocate() }
         sums.initialize(repeating: 0, count: 2 * m * (rows + cols))
         let countsX = sums + m * cols, sumsY = countsX + m * cols, countsY = sumsY + m * rows
-        slot.withUnsafeBufferPointer { slot in
-            for r in 0..<rows {
-                for c in 0..<cols {
-                    let i = r * cols + c, l = Int(labels[i])
-                    guard l > 0 else { continue }
-                    let k = Int(slot[l])
-                    guard k >= 0 else { continue }
-                    sums[k * cols + c] += z[i]; countsX[k * cols + c] += 1
-                    sumsY[k * rows + r] += z[i]; countsY[k * rows + r] += 1
-                }
-            }
+        regions.forEachRun { k, r, s, e in
+            let p = z + r * cols, sx = sums + k * cols, cx = countsX + k * cols
+            for c in s..<e { sx[c] += p[c]; cx[c] += 1 }
+            sumsY[k * rows + r] += _sum(p + s, e - s)
+            countsY[k * rows + r] += Double(e - s)
         }
         let bx = lineA, by = lineB
         for c in 0..<cols { bx[c] = 0 }
@@ -176,23 +175,42 @@ extension _Frame {
     func weightedMedianLine(compatibility: NanoLoczCompatibility) {
         let regions = _weightedRegions()
         guard regions.count > 0 else { skippedFits += 1; return }
-        let m = regions.count
+        let m = regions.count, parts = regions.parts
+        // each region's runs in raster order (a stable bucket sort of the runs by region)
+        var first = [Int](repeating: 0, count: m + 1)
+        regions.forEachRun { k, _, _, _ in first[k + 1] += 1 }
+        for k in 0..<m { first[k + 1] += first[k] }
+        var runs = [Int32](repeating: 0, count: first[m]), fill = first
+        parts.forEachRun { run, _, _, _ in
+            let k = Int(regions.slot[Int(parts.component[run])])
+            if k >= 0 { runs[fill[k]] = Int32(run); fill[k] += 1 }
+        }
+        var rowOf = [Int32](repeating: 0, count: parts.runCount)
+        for r in 0..<rows { for run in Int(parts.rowStart[r])..<Int(parts.rowStart[r + 1]) { rowOf[run] = Int32(r) } }
         var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
-        let values = frameA, line = lineA, scratch = lineB
+        let values = frameA, scratch = lineB
         for k in 0..<m {
-            let px = regions.pixels[regions.start[k]..<regions.start[k + 1]]
+            let list = runs[first[k]..<first[k + 1]]
             var n = 0
-            for p in px { values[n] = z[Int(p)]; n += 1 }
+            for run in list {
+                let r = Int(rowOf[Int(run)]), s = Int(parts.start[Int(run)]), e = Int(parts.end[Int(run)])
+                (values + n).update(from: z + r * cols + s, count: e - s)
+                n += e - s
+            }
             let background = _countingMedian(values, n, scratch: frameB, split: splitRows)   // = _median, by counting
             for r in 0..<rows { y[r * m + k] = -background }
-            // pixels of a row are contiguous (raster order)
-            var q = px.startIndex
-            while q < px.endIndex {
-                let r = Int(px[q]) / cols
-                var count = 0
-                while q < px.endIndex && Int(px[q]) / cols == r { line[count] = z[Int(px[q])]; count += 1; q += 1 }
+            // the region's pixels of one row: its consecutive runs of that row
+            var q = list.startIndex, offset = 0
+            while q < list.endIndex {
+                let r = Int(rowOf[Int(list[q])])
+                let rowFirst = offset
+                while q < list.endIndex && Int(rowOf[Int(list[q])]) == r {
+                    offset += Int(parts.end[Int(list[q])] - parts.start[Int(list[q])])
+                    q += 1
+                }
+                let count = offset - rowFirst
                 if count > 2 {
-                    y[r * m + k] = _countingMedian(line, count, scratch: scratch) - background
+                    y[r * m + k] = _countingMedian(values + rowFirst, count, scratch: scratch) - background
                     w[r * m + k] = Double(count)
                 } else {
                     w[r * m + k] = compatibility == .corrected ? 0 : Double(count)

@@ -83,6 +83,55 @@ extension _Frame {
         return (mean, (v / Double(n)).squareRoot(), Histogram(counts: counts, edges: edges))
     }
 
+    /// Copies the finite heights into `dst` (raster order) and returns how many there are.
+    func _gatherFinite(into dst: UnsafeMutablePointer<Double>) -> Int {
+        var n = 0
+        for i in 0..<count { dst[n] = z[i]; n &+= _bit(z[i].isFinite) }
+        return n
+    }
+
+    /// Otsu's threshold of `n` finite values: ``NDArray/otsuThreshold(bins:mask:)`` for float64 (scikit-image
+    /// `threshold_otsu(values, nbins=bins)`), with the extrema and the bin counts made by chunks on several
+    /// threads when ``splitRows`` (integer counts, so the same threshold at any thread count).
+    ///
+    /// - Throws: ``ScopeKitError/usage(_:)`` for `bins < 2`; ``ScopeKitError/badInput(_:file:)`` for infinite
+    ///   values.
+    /// - Complexity: O(n + bins × chunks).
+    func _otsuThreshold(_ v: UnsafePointer<Double>, _ n: Int, bins: Int) throws -> Double {
+        guard bins >= 2 else { throw ScopeKitError.usage("Otsu's threshold needs at least 2 bins, got \(bins)") }
+        precondition(n > 0)
+        let chunks = Swift.min(blockCount, Swift.max(1, n / 4096))
+        let chunk = { (b: Int) in n * b / chunks ..< n * (b + 1) / chunks }
+        let lows = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
+        defer { lows.deallocate() }
+        let highs = lows + chunks
+        _forEachTask(chunks, split: splitRows) { b in
+            var lo = Double.infinity, hi = -Double.infinity
+            for i in chunk(b) { let x = v[i]; lo = x < lo ? x : lo; hi = x > hi ? x : hi }
+            lows[b] = lo
+            highs[b] = hi
+        }
+        var lo = Double.infinity, hi = -Double.infinity
+        for b in 0..<chunks { lo = Swift.min(lo, lows[b]); hi = Swift.max(hi, highs[b]) }
+        guard lo.isFinite && hi.isFinite else {
+            throw ScopeKitError.badInput("cannot threshold data with infinite values")
+        }
+        if lo == hi { return lo }
+        let edges = _histogramEdges(bins: bins, lo: lo, hi: hi)
+        let partial = UnsafeMutablePointer<Int>.allocate(capacity: chunks * bins)
+        defer { partial.deallocate() }
+        edges.withUnsafeBufferPointer { e in
+            _forEachTask(chunks, split: splitRows) { b in
+                let r = chunk(b)
+                _countBins(v + r.lowerBound, r.count, bins: bins, lo: lo, hi: hi, edges: e.baseAddress!,
+                           allInRange: true, into: partial + b * bins)
+            }
+        }
+        var counts = [Int](repeating: 0, count: bins)
+        for b in 0..<chunks { for k in 0..<bins { counts[k] += partial[b * bins + k] } }
+        return ScopeKitCore._otsuThreshold(counts: counts, edges: edges)
+    }
+
     /// The finite pixels as a Double array (for Core's threshold functions).
     func _finiteArray() -> NDArray<Double> {
         var n = 0
@@ -111,9 +160,10 @@ extension _Frame {
             }
             setMask(low: lo, high: hi)
         case .otsu(let bins, let keepAbove):
-            let values = _finiteArray()
-            guard values.count > 0 else { setMask { _ in false }; return }
-            let t = try values.otsuThreshold(bins: bins)
+            let values = allFinite ? UnsafePointer(z) : UnsafePointer(frameA)
+            let n = allFinite ? count : _gatherFinite(into: frameA)
+            guard n > 0 else { setMask { _ in false }; return }
+            let t = try _otsuThreshold(values, n, bins: bins)
             if keepAbove { setMask { $0 > t } } else { setMask { $0 <= t } }
         case .otsuTwoLevel(let bins):
             let values = _finiteArray()

@@ -30,6 +30,11 @@ final class _Frame {
     var skippedFits = 0
     /// Whether every pixel of `z` is finite (set by ``load(_:)``; subtracting finite backgrounds keeps it).
     var allFinite = false
+    /// The edge masks' smoothed heights (``_smoothedHeights()``), allocated on first use.
+    var smoothed: UnsafeMutablePointer<Double>?
+    /// Whether ``smoothed`` belongs to the current `z` (cleared by ``load(_:)`` and by every step that changes
+    /// `z` without updating it).
+    var smoothedValid = false
     /// The orthonormal line basis cache of ``_lineBasis(length:degree:)``: key and values.
     var basisKey = (length: 0, degree: -1)
     var basis: UnsafeMutablePointer<Double>?
@@ -74,6 +79,7 @@ final class _Frame {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
         flags.deallocate(); labels.deallocate(); basis?.deallocate(); blockScratch.deallocate()
+        smoothed?.deallocate()
     }
 
     /// Scratch buffer `k` (< ``blockBuffers``, `lineLength` values) of row block `b`.
@@ -100,6 +106,7 @@ final class _Frame {
 
     /// Loads a frame (converting to Float64) and notes whether all its values are finite.
     func load<T: LevellingScalar>(_ src: UnsafePointer<T>) {
+        smoothedValid = false
         guard splitRows && blockCount > 1 else {
             T._load(src, into: z, count: count)
             allFinite = _allFinite(z, count)
@@ -217,6 +224,7 @@ enum _FramePool {
             let f = free.remove(at: i)
             lock.unlock()
             f.skippedFits = 0
+            f.smoothedValid = false
             return f
         }
         lock.unlock()

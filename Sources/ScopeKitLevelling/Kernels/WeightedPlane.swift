@@ -169,6 +169,7 @@ extension _Frame {
             let p = z + r * cols, y = by[r]
             for c in 0..<cols { p[c] -= bx[c] + y }
         }
+        _smoothedSubtract(columns: bx, rows: by)
     }
 
     /// NanoLocz `level_weighted` "med_line" (see ``Levelling/weightedMedianLine(_:compatibility:mask:)``).
@@ -217,15 +218,19 @@ extension _Frame {
                 }
             }
         }
+        let shifts = lineA
         for r in 0..<rows {
+            shifts[r] = 0
             var total = 0.0
             for k in 0..<m { total += w[r * m + k] }
             guard total != 0 else { continue }
             var shift = 0.0
             for k in 0..<m { shift += (w[r * m + k] / total) * y[r * m + k] }
+            shifts[r] = shift
             let p = z + r * cols
             for c in 0..<cols { p[c] -= shift }
         }
+        _smoothedSubtract(columns: nil, rows: shifts)
     }
 }
 

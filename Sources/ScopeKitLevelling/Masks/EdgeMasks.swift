@@ -62,19 +62,7 @@ extension _Frame {
     /// The edge pixels of `rule` (set bits = edge), computed on 64-pixel words from the threshold on.
     func _edges(_ rule: MaskRule, into bits: _PackedRows) throws {
         let n = count
-        let smooth = frameA, scratch = frameB
-        var m = n
-        if !allFinite {
-            m = 0
-            for i in 0..<n where z[i].isFinite { scratch[m] = z[i]; m += 1 }
-        }
-        if m == n {
-            smooth.update(from: z, count: n)
-        } else {
-            let fill = m > 0 ? _median(scratch, m) : 0
-            for i in 0..<n { smooth[i] = z[i].isFinite ? z[i] : fill }
-        }
-        _gaussianNearest(smooth, scratch: scratch, sigma: 2)
+        let smooth = _smoothedHeights(), scratch = frameB
         switch rule {
         case .autoEdges(let factor, let radius):
             let threshold = _autoEdgeEnergy(smooth, factor: factor, into: scratch)
@@ -106,57 +94,169 @@ extension _Frame {
         }
     }
 
-    /// scipy `gaussian_filter(a, sigma, mode="nearest")` (truncate 4) in place: along columns, then rows,
-    /// each output summed as scipy's symmetric `correlate1d` does (centre, then pairs from the outside in).
-    func _gaussianNearest(_ a: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>, sigma: Double) {
+    /// The heights the edge masks threshold: non-finite heights replaced by the median of the finite ones, then
+    /// smoothed by scipy `gaussian_filter(…, sigma=2, mode="nearest")` (``_gaussianNearest(_:into:scratch:sigma:)``).
+    ///
+    /// The result is kept in ``smoothed`` while ``smoothedValid``: the weighted plane and median line keep it in
+    /// step with their backgrounds (``_smoothedSubtract(columns:rows:)``), every other step that changes `z`
+    /// clears it (``apply(_:limits:)``), so a routine smooths a frame once, not once per edge mask.
+    func _smoothedHeights() -> UnsafeMutablePointer<Double> {
+        if smoothed == nil { smoothed = .allocate(capacity: Swift.max(count, 1)) }
+        let out = smoothed!
+        if smoothedValid { return out }
+        let n = count
+        var m = n
+        if !allFinite {
+            m = 0
+            for i in 0..<n where z[i].isFinite { frameB[m] = z[i]; m += 1 }
+        }
+        if m == n {
+            _gaussianNearest(z, into: out, scratch: frameB, sigma: 2)
+            smoothedValid = true
+        } else {
+            // filled with the median of the finite heights: not linear in z, so never updated, recomputed
+            let fill = m > 0 ? _median(frameB, m) : 0
+            for i in 0..<n { frameA[i] = z[i].isFinite ? z[i] : fill }
+            _gaussianNearest(frameA, into: out, scratch: frameB, sigma: 2)
+        }
+        return out
+    }
+
+    /// Keeps ``smoothed`` in step with `z[r, c] −= bx[c] + by[r]` (either may be absent): Gaussian filtering is
+    /// linear, and the filter of a background constant along one axis is the 1-D filter along the other, so the
+    /// smoothed heights lose the 1-D filtered `bx` and `by`. Equal to smoothing the new heights up to rounding
+    /// (≈ 1e-16 of the heights).
+    ///
+    /// - Complexity: O(pixels + 17·(rows + cols)).
+    func _smoothedSubtract(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>?) {
+        guard smoothedValid, let out = smoothed else { return }
+        let (half, radius) = _gaussianHalfKernel(sigma: 2)
+        let rows = self.rows, cols = self.cols
+        let gx = lineC, gy = lineD
+        half.withUnsafeBufferPointer { h in
+            let h = h.baseAddress!
+            for c in 0..<cols { gx[c] = bx.map { _gaussianAt($0, c, cols, h, radius) } ?? 0 }
+            for r in 0..<rows { gy[r] = by.map { _gaussianAt($0, r, rows, h, radius) } ?? 0 }
+        }
+        forEachBlock { _, block in
+            for r in block {
+                let p = out + r * cols, y = gy[r]
+                for c in 0..<cols { p[c] -= gx[c] + y }
+            }
+        }
+    }
+
+    /// scipy's normalised Gaussian weights of `sigma` (truncate 4) from the centre out: `half[0]` is the centre,
+    /// `half[j]` the weight at distance `j ≤ radius`.
+    func _gaussianHalfKernel(sigma: Double) -> (half: [Double], radius: Int) {
         let radius = Int(4 * sigma + 0.5)
         let k = -0.5 / (sigma * sigma)
         var w = (-radius...radius).map { exp(k * Double($0 * $0)) }
         let total = _numpySum(w)
         for i in w.indices { w[i] /= total }
-        let half = UnsafeMutablePointer<Double>.allocate(capacity: radius + 1)   // half[0] = centre
-        defer { half.deallocate() }
-        for j in 0...radius { half[j] = w[radius + j] }
+        return (Array(w[radius...]), radius)
+    }
+
+    /// scipy `gaussian_filter(src, sigma, mode="nearest")` (truncate 4) into `dst`: along columns, then rows,
+    /// each output summed as scipy's symmetric `correlate1d` does (centre, then pairs from the outside in).
+    ///
+    /// Row block by row block: the column pass writes the block's rows of `scratch` (reading 2·radius halo rows
+    /// of `src`), the row pass reads them back while they are in cache. Eight outputs at a time are accumulated
+    /// in registers over the whole kernel, in scipy's order per output, so each value is the same bits as one
+    /// at a time.
+    ///
+    /// - Complexity: O(pixels × (4·radius + 2)).
+    func _gaussianNearest(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
+                          scratch: UnsafeMutablePointer<Double>, sigma: Double) {
+        let (weights, radius) = _gaussianHalfKernel(sigma: sigma)
         let rows = self.rows, cols = self.cols
-        // along axis 0 (down each column): a → scratch, a whole row at a time (same sum order per pixel)
-        forEachBlock { _, block in
-            for r in block {
-                let out = scratch + r * cols, centre = a + r * cols, h0 = half[0]
-                for c in 0..<cols { out[c] = centre[c] * h0 }
-                var j = radius
-                while j > 0 {
-                    let up = a + Swift.max(r - j, 0) * cols, down = a + Swift.min(r + j, rows - 1) * cols, hj = half[j]
-                    for c in 0..<cols { out[c] += (up[c] + down[c]) * hj }
-                    j -= 1
+        weights.withUnsafeBufferPointer { hb in
+            let half = hb.baseAddress!
+            forEachBlock { _, block in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Double>.self, capacity: 2 * radius + 2) { rp in
+                    let up = rp.baseAddress!, down = up + radius + 1
+                    // along axis 0 (down each column): src → scratch, in strips of 64 columns so the
+                    // 2·radius + 1 rows an output row reads stay in L1 from row to row
+                    var strip = 0
+                    while strip < cols {
+                        let stripEnd = Swift.min(cols, strip + 64)
+                        for r in block {
+                            var j = 1
+                            while j <= radius {
+                                up[j] = src + Swift.max(r - j, 0) * cols
+                                down[j] = src + Swift.min(r + j, rows - 1) * cols
+                                j += 1
+                            }
+                            let out = scratch + r * cols, centre = src + r * cols
+                            var c = strip
+                            while c + 8 <= stripEnd {
+                                let h0 = SIMD4<Double>(repeating: half[0])
+                                var s0 = SIMD4<Double>(unaligned: centre + c) * h0
+                                var s1 = SIMD4<Double>(unaligned: centre + c + 4) * h0
+                                j = radius
+                                while j > 0 {
+                                    let hj = SIMD4<Double>(repeating: half[j]), u = up[j] + c, d = down[j] + c
+                                    s0 += (SIMD4<Double>(unaligned: u) + SIMD4<Double>(unaligned: d)) * hj
+                                    s1 += (SIMD4<Double>(unaligned: u + 4) + SIMD4<Double>(unaligned: d + 4)) * hj
+                                    j -= 1
+                                }
+                                storeUnaligned(s0, out + c)
+                                storeUnaligned(s1, out + c + 4)
+                                c += 8
+                            }
+                            while c < stripEnd {
+                                var s = centre[c] * half[0]
+                                j = radius
+                                while j > 0 { s += (up[j][c] + down[j][c]) * half[j]; j -= 1 }
+                                out[c] = s
+                                c += 1
+                            }
+                        }
+                        strip = stripEnd
+                    }
                 }
-            }
-        }
-        // along axis 1 (each row): scratch → a; interior columns as whole-row passes, the ends clamped
-        let lo = Swift.min(radius, cols), hi = Swift.max(cols - radius, lo)
-        forEachBlock { _, block in
-            for r in block {
-                let p = scratch + r * cols, out = a + r * cols, h0 = half[0]
-                for c in 0..<lo { out[c] = _gaussianAt(p, c, cols, half, radius) }
-                for c in lo..<hi { out[c] = p[c] * h0 }
-                var j = radius
-                while j > 0 {
-                    let hj = half[j]
-                    for c in lo..<hi { out[c] += (p[c - j] + p[c + j]) * hj }
-                    j -= 1
+                // along axis 1 (each row): scratch → dst; interior columns eight at a time, the ends clamped
+                let lo = Swift.min(radius, cols), hi = Swift.max(cols - radius, lo)
+                for r in block {
+                    let p = UnsafePointer(scratch + r * cols), out = dst + r * cols
+                    for c in 0..<lo { out[c] = _gaussianAt(p, c, cols, half, radius) }
+                    var c = lo
+                    while c + 8 <= hi {
+                        let h0 = SIMD4<Double>(repeating: half[0])
+                        var s0 = SIMD4<Double>(unaligned: p + c) * h0
+                        var s1 = SIMD4<Double>(unaligned: p + c + 4) * h0
+                        var j = radius
+                        while j > 0 {
+                            let hj = SIMD4<Double>(repeating: half[j]), l = p + c - j, u = p + c + j
+                            s0 += (SIMD4<Double>(unaligned: l) + SIMD4<Double>(unaligned: u)) * hj
+                            s1 += (SIMD4<Double>(unaligned: l + 4) + SIMD4<Double>(unaligned: u + 4)) * hj
+                            j -= 1
+                        }
+                        storeUnaligned(s0, out + c)
+                        storeUnaligned(s1, out + c + 4)
+                        c += 8
+                    }
+                    while c < hi {
+                        var s = p[c] * half[0]
+                        var j = radius
+                        while j > 0 { s += (p[c - j] + p[c + j]) * half[j]; j -= 1 }
+                        out[c] = s
+                        c += 1
+                    }
+                    for c in hi..<cols { out[c] = _gaussianAt(p, c, cols, half, radius) }
                 }
-                for c in hi..<cols { out[c] = _gaussianAt(p, c, cols, half, radius) }
             }
         }
     }
 
-    /// One output of the row pass with the row's end values repeated.
+    /// One output of a 1-D pass with the line's end values repeated (`p` has `n` values).
     @inline(__always)
-    private func _gaussianAt(_ p: UnsafeMutablePointer<Double>, _ c: Int, _ cols: Int,
-                             _ half: UnsafeMutablePointer<Double>, _ radius: Int) -> Double {
+    func _gaussianAt(_ p: UnsafePointer<Double>, _ c: Int, _ n: Int,
+                     _ half: UnsafePointer<Double>, _ radius: Int) -> Double {
         var s = p[c] * half[0]
         var j = radius
         while j > 0 {
-            s += (p[Swift.max(c - j, 0)] + p[Swift.min(c + j, cols - 1)]) * half[j]
+            s += (p[Swift.max(c - j, 0)] + p[Swift.min(c + j, n - 1)]) * half[j]
             j -= 1
         }
         return s

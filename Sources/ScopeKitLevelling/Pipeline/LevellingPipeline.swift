@@ -358,6 +358,13 @@ struct _FiniteMoments {
 extension _Frame {
     /// Applies one step to this frame.
     func apply(_ step: LevellingStep, limits: (Double, Double)?) throws {
+        switch step {   // steps that leave z alone, or keep the edge masks' smoothed heights in step themselves
+        case .mask, .invertMask, .growExcluded, .shrinkExcluded, .removeSmallExcludedRegions, .clearMask,
+             .weightedPlane, .weightedMedianLine, .iterate:
+            break
+        default:
+            smoothedValid = false
+        }
         switch step {
         case .plane(let x, let y, let method):
             switch method {

@@ -343,10 +343,18 @@ import ScopeKitCore
     /// including values on bin edges, few distinct values and a constant frame, split or not.
     @Test func frameOtsuMatchesCore() throws {
         var g = SeededGenerator(seed: 12)
-        for (rows, cols, levels) in [(1, 1, 0), (3, 5, 2), (40, 70, 0), (130, 64, 7), (200, 200, 0)] {
+        // levels 0: uniform values; > 0: that many distinct values; −1: the values are the bin edges
+        // themselves (linspace of the extrema); −2: a large offset (1e6 + a 1e-3 range: many values near edges)
+        for (rows, cols, levels) in [(1, 1, 0), (3, 5, 2), (40, 70, 0), (130, 64, 7), (200, 200, 0), (33, 31, -1),
+                                     (64, 64, -2)] {
             let f = _Frame(rows: rows, cols: cols), n = rows * cols
             for i in 0..<n {
-                f.z[i] = levels == 0 ? g.nextUniform() * 3 - 1 : Double(Int(g.nextUniform() * Double(levels))) * 0.25
+                switch levels {
+                case 0: f.z[i] = g.nextUniform() * 3 - 1
+                case -1: f.z[i] = Double(i % 257) * (2.6 / 256) - 0.7
+                case -2: f.z[i] = 1e6 + 1e-3 * g.nextUniform()
+                default: f.z[i] = Double(Int(g.nextUniform() * Double(levels))) * 0.25
+                }
             }
             let expected = try NDArray(Array(UnsafeBufferPointer(start: f.z, count: n)), shape: [n])
                 .otsuThreshold(bins: 256)

@@ -294,8 +294,7 @@ extension _Frame {
                     for c in 1..<(cols - 1) { gy[c] = line[c] * 2 + (line[c - 1] + line[c + 1]) }
                     gy[cols - 1] = line[cols - 1] * 2 + (line[cols - 2] + line[cols - 1])
                 }
-                line.update(from: gy, count: cols)
-                let m = 0.5 * _median(line, cols)
+                let m = 0.5 * _countingMedian(gy, cols, scratch: line)   // = _median, by counting
                 let e = energy + r * cols
                 for c in 0..<cols {
                     let x = dMid[c] * 2 + (dUp[c] + dDown[c]), y = gy[c] - m

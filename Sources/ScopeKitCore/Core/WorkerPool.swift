@@ -38,6 +38,9 @@ final class _WorkerPool: @unchecked Sendable {
     /// process's CPU share: 40 µs was 15–30 % slower than Dispatch at load average 4–8 on 2 cores).
     static let spinNanoseconds: UInt64 =
         UInt64(ProcessInfo.processInfo.environment["SCOPEKIT_WORKER_SPIN_US"] ?? "").map { $0 * 1000 } ?? 10_000
+    /// The callers inside ``Parallel/withWorkersAwake(_:)``: while there is one, polling threads do not park
+    /// after ``spinNanoseconds`` (they keep yielding the core between polls).
+    static let awake = Atomic<Int>(0)
     /// After this long a polling thread yields its core between polls (a loaded machine: another runnable
     /// thread, perhaps the one the poller waits for, gets the core).
     static let yieldNanoseconds: UInt64 = 3_000
@@ -53,7 +56,7 @@ final class _WorkerPool: @unchecked Sendable {
             spins &+= 1
             if spins & 63 == 0 {
                 let elapsed = DispatchTime.now().uptimeNanoseconds &- start
-                if elapsed > spinNanoseconds { return false }
+                if elapsed > spinNanoseconds && awake.load(ordering: .relaxed) == 0 { return false }
                 if elapsed > yieldNanoseconds { sched_yield() }
             }
         }

@@ -67,10 +67,10 @@ struct _WeightedRegions {
     /// The number of regions.
     var count: Int { sizes.count }
 
-    /// Calls `body(region, row, start, end)` for every run of a region, in raster order.
+    /// Calls `body(region, row, start, end)` for every run of a region in `rows` (default: all), in raster order.
     @inline(__always)
-    func forEachRun(_ body: (_ region: Int, _ row: Int, _ start: Int, _ end: Int) -> Void) {
-        parts.forEachRun { k, r, s, e in
+    func forEachRun(rows: Range<Int>? = nil, _ body: (_ region: Int, _ row: Int, _ start: Int, _ end: Int) -> Void) {
+        parts.forEachRun(rows: rows) { k, r, s, e in
             let region = Int(slot[Int(parts.component[k])])
             if region >= 0 { body(region, r, s, e) }
         }
@@ -117,19 +117,29 @@ extension _Frame {
             guard kept > 0 else { skippedFits += 1; return }
             for k in weights.indices { weights[k] /= kept }
         }
-        // each region's sums and counts along every column and every row, run by run in raster order (the
-        // order a column's pixels are summed in is raster order; a row's run by `_sum`)
+        // each region's sums and counts along every column and every row, run by run in raster order, in a fixed
+        // number of row chunks (by the row count alone) whose column sums are added in chunk order
         let rows = self.rows, cols = self.cols, z = self.z
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * m * (rows + cols))
+        let chunks = Swift.min(4, Swift.max(1, rows / 64))
+        let perChunk = 2 * m * cols
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: chunks * perChunk + 2 * m * rows)
         defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: 2 * m * (rows + cols))
-        let countsX = sums + m * cols, sumsY = countsX + m * cols, countsY = sumsY + m * rows
-        regions.forEachRun { k, r, s, e in
-            let p = z + r * cols, sx = sums + k * cols, cx = countsX + k * cols
-            for c in s..<e { sx[c] += p[c]; cx[c] += 1 }
-            sumsY[k * rows + r] += _sum(p + s, e - s)
-            countsY[k * rows + r] += Double(e - s)
+        sums.initialize(repeating: 0, count: chunks * perChunk + 2 * m * rows)
+        let sumsY = sums + chunks * perChunk, countsY = sumsY + m * rows
+        _forEachTask(chunks, split: splitRows) { chunk in
+            let part = sums + chunk * perChunk, partCounts = part + m * cols
+            regions.forEachRun(rows: rows * chunk / chunks ..< rows * (chunk + 1) / chunks) { k, r, s, e in
+                let p = z + r * cols, sx = part + k * cols, cx = partCounts + k * cols
+                for c in s..<e { sx[c] += p[c]; cx[c] += 1 }
+                sumsY[k * rows + r] += _sum(p + s, e - s)
+                countsY[k * rows + r] += Double(e - s)
+            }
         }
+        for chunk in 1..<chunks {
+            let part = sums + chunk * perChunk
+            for i in 0..<perChunk { sums[i] += part[i] }
+        }
+        let countsX = sums + m * cols
         let bx = lineA, by = lineB
         for c in 0..<cols { bx[c] = 0 }
         for r in 0..<rows { by[r] = 0 }
@@ -165,11 +175,7 @@ extension _Frame {
             for c in 0..<cols { bx[c] = fx.value(at: Double(c) + origin) }
             for r in 0..<rows { by[r] = fy.value(at: Double(r) + origin) }
         }
-        for r in 0..<rows {
-            let p = z + r * cols, y = by[r]
-            for c in 0..<cols { p[c] -= bx[c] + y }
-        }
-        _smoothedSubtract(columns: bx, rows: by)
+        _subtractSeparable(columns: bx, rows: by)
     }
 
     /// NanoLocz `level_weighted` "med_line" (see ``Levelling/weightedMedianLine(_:compatibility:mask:)``).
@@ -227,10 +233,8 @@ extension _Frame {
             var shift = 0.0
             for k in 0..<m { shift += (w[r * m + k] / total) * y[r * m + k] }
             shifts[r] = shift
-            let p = z + r * cols
-            for c in 0..<cols { p[c] -= shift }
         }
-        _smoothedSubtract(columns: nil, rows: shifts)
+        _subtractSeparable(columns: nil, rows: shifts)
     }
 }
 

@@ -117,10 +117,10 @@ struct _RunComponents {
         } } }
     }
 
-    /// Calls `body(run, row, start, end)` for every run, in raster order.
+    /// Calls `body(run, row, start, end)` for every run in `rows` (default: all), in raster order.
     @inline(__always)
-    func forEachRun(_ body: (_ run: Int, _ row: Int, _ start: Int, _ end: Int) -> Void) {
-        for r in 0..<(rowStart.count - 1) {
+    func forEachRun(rows: Range<Int>? = nil, _ body: (_ run: Int, _ row: Int, _ start: Int, _ end: Int) -> Void) {
+        for r in rows ?? 0..<(rowStart.count - 1) {
             for k in Int(rowStart[r])..<Int(rowStart[r + 1]) { body(k, r, Int(start[k]), Int(end[k])) }
         }
     }

@@ -98,7 +98,7 @@ extension _Frame {
     /// smoothed by scipy `gaussian_filter(…, sigma=2, mode="nearest")` (``_gaussianNearest(_:into:scratch:sigma:)``).
     ///
     /// The result is kept in ``smoothed`` while ``smoothedValid``: the weighted plane and median line keep it in
-    /// step with their backgrounds (``_smoothedSubtract(columns:rows:)``), every other step that changes `z`
+    /// step with their backgrounds (``_subtractSeparable(columns:rows:)``), every other step that changes `z`
     /// clears it (``apply(_:limits:)``), so a routine smooths a frame once, not once per edge mask.
     func _smoothedHeights() -> UnsafeMutablePointer<Double> {
         if smoothed == nil { smoothed = .allocate(capacity: Swift.max(count, 1)) }
@@ -122,26 +122,36 @@ extension _Frame {
         return out
     }
 
-    /// Keeps ``smoothed`` in step with `z[r, c] −= bx[c] + by[r]` (either may be absent): Gaussian filtering is
-    /// linear, and the filter of a background constant along one axis is the 1-D filter along the other, so the
-    /// smoothed heights lose the 1-D filtered `bx` and `by`. Equal to smoothing the new heights up to rounding
-    /// (≈ 1e-16 of the heights).
+    /// Subtracts the background `bx[c] + by[r]` (`bx` absent: `by[r]` alone) from `z`, by row blocks, and keeps
+    /// ``smoothed`` in step: Gaussian filtering is linear, and the filter of a background constant along one
+    /// axis is the 1-D filter along the other, so the smoothed heights lose the 1-D filtered `bx` and `by`
+    /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights).
     ///
     /// - Complexity: O(pixels + 17·(rows + cols)).
-    func _smoothedSubtract(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>?) {
-        guard smoothedValid, let out = smoothed else { return }
-        let (half, radius) = _gaussianHalfKernel(sigma: 2)
-        let rows = self.rows, cols = self.cols
+    func _subtractSeparable(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>) {
+        let rows = self.rows, cols = self.cols, z = self.z
+        let smooth = smoothedValid ? smoothed : nil
         let gx = lineC, gy = lineD
-        half.withUnsafeBufferPointer { h in
-            let h = h.baseAddress!
-            for c in 0..<cols { gx[c] = bx.map { _gaussianAt($0, c, cols, h, radius) } ?? 0 }
-            for r in 0..<rows { gy[r] = by.map { _gaussianAt($0, r, rows, h, radius) } ?? 0 }
+        if smooth != nil {
+            let (half, radius) = _gaussianHalfKernel(sigma: 2)
+            half.withUnsafeBufferPointer { h in
+                let h = h.baseAddress!
+                for c in 0..<cols { gx[c] = bx.map { _gaussianAt($0, c, cols, h, radius) } ?? 0 }
+                for r in 0..<rows { gy[r] = _gaussianAt(by, r, rows, h, radius) }
+            }
         }
         forEachBlock { _, block in
             for r in block {
-                let p = out + r * cols, y = gy[r]
-                for c in 0..<cols { p[c] -= gx[c] + y }
+                let p = z + r * cols, y = by[r]
+                if let bx {
+                    for c in 0..<cols { p[c] -= bx[c] + y }
+                } else {
+                    for c in 0..<cols { p[c] -= y }
+                }
+                if let smooth {
+                    let q = smooth + r * cols, g = gy[r]
+                    for c in 0..<cols { q[c] -= gx[c] + g }
+                }
             }
         }
     }

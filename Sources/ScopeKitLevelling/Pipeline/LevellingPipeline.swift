@@ -93,64 +93,67 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
         var moments: [_FiniteMoments]? = nil
         // Fewer frames than threads (a viewer's preview): the kernels also spread each frame's rows.
         let splitRows = frames < Parallel.threadCount
-        for (si, segment) in segments.enumerated() {
-            var limits: (Double, Double)?
-            if let first = segment.first, first.needsWholeMovie, case .mask(let rule) = first {
-                limits = try wholeMovieLimits(rule, si == 0 ? image : out, frames: frames, frameSize: frameSize,
-                                              moments: moments)
-            }
-            let isLast = si == segments.count - 1
-            var nextMoments = [_FiniteMoments](repeating: _FiniteMoments(), count: isLast ? 0 : frames)
-            let limitsBox = limits
-            out.withUnsafeMutableBufferPointer { data in image.withUnsafeBufferPointer { input in
-              nextMoments.withUnsafeMutableBufferPointer { momentsOut in
-                let momentsBox = UncheckedSendable(isLast ? nil : momentsOut.baseAddress)
-                let dataBox = UncheckedSendable(data.baseAddress!)
-                let sourceBox = UncheckedSendable(si == 0 ? input.baseAddress! : UnsafePointer(data.baseAddress!))
-                skipped.withUnsafeMutableBufferPointer { sk in
-                    let skBox = UncheckedSendable(sk.baseAddress!)
-                    withMaskPointers(mask, finalMask: &finalMask) { userMask, userMaskPerFrame, outMask in
-                        let userBox = UncheckedSendable(userMask), outBox = UncheckedSendable(outMask)
-                        Parallel.forEachChunk(0..<frames) { chunk in
-                            let f = _FramePool.acquire(rows: rows, cols: cols)
-                            defer { _FramePool.release(f) }
-                            for fi in chunk {
-                                let offset = fi * frameSize
-                                f.splitRows = splitRows
-                                f.load(sourceBox.value + offset)
-                                f.hasBaseMask = false
-                                if let um = userBox.value {
-                                    f.baseMask.update(from: um + (userMaskPerFrame ? offset : 0), count: frameSize)
-                                    f.hasBaseMask = true
-                                }
-                                f.resetMask()
-                                f.skippedFits = 0
-                                do {
-                                    for step in segment { try f.apply(step, limits: limitsBox) }
-                                } catch {
-                                    errorLock.lock()
-                                    if firstError == nil {
-                                        firstError = (error as? ScopeKitError) ?? .processing("\(error)")
+        // A preview: the frame's many short loops find the workers polling, not parked.
+        try Parallel.withWorkersAwake(splitRows) {
+            for (si, segment) in segments.enumerated() {
+                var limits: (Double, Double)?
+                if let first = segment.first, first.needsWholeMovie, case .mask(let rule) = first {
+                    limits = try wholeMovieLimits(rule, si == 0 ? image : out, frames: frames, frameSize: frameSize,
+                                                  moments: moments)
+                }
+                let isLast = si == segments.count - 1
+                var nextMoments = [_FiniteMoments](repeating: _FiniteMoments(), count: isLast ? 0 : frames)
+                let limitsBox = limits
+                out.withUnsafeMutableBufferPointer { data in image.withUnsafeBufferPointer { input in
+                  nextMoments.withUnsafeMutableBufferPointer { momentsOut in
+                    let momentsBox = UncheckedSendable(isLast ? nil : momentsOut.baseAddress)
+                    let dataBox = UncheckedSendable(data.baseAddress!)
+                    let sourceBox = UncheckedSendable(si == 0 ? input.baseAddress! : UnsafePointer(data.baseAddress!))
+                    skipped.withUnsafeMutableBufferPointer { sk in
+                        let skBox = UncheckedSendable(sk.baseAddress!)
+                        withMaskPointers(mask, finalMask: &finalMask) { userMask, userMaskPerFrame, outMask in
+                            let userBox = UncheckedSendable(userMask), outBox = UncheckedSendable(outMask)
+                            Parallel.forEachChunk(0..<frames) { chunk in
+                                let f = _FramePool.acquire(rows: rows, cols: cols)
+                                defer { _FramePool.release(f) }
+                                for fi in chunk {
+                                    let offset = fi * frameSize
+                                    f.splitRows = splitRows
+                                    f.load(sourceBox.value + offset)
+                                    f.hasBaseMask = false
+                                    if let um = userBox.value {
+                                        f.baseMask.update(from: um + (userMaskPerFrame ? offset : 0), count: frameSize)
+                                        f.hasBaseMask = true
                                     }
-                                    errorLock.unlock()
-                                }
-                                f.store(into: dataBox.value + offset)
-                                if let mo = momentsBox.value {   // of the stored values, as a re-read would see them
-                                    T._load(dataBox.value + offset, into: f.frameA, count: frameSize)
-                                    mo[fi] = _FiniteMoments(f.frameA, count: frameSize)
-                                }
-                                skBox.value[fi] += f.skippedFits
-                                if isLast, let om = outBox.value {
-                                    for i in 0..<frameSize { om[offset + i] = f.isUsed(i) }
+                                    f.resetMask()
+                                    f.skippedFits = 0
+                                    do {
+                                        for step in segment { try f.apply(step, limits: limitsBox) }
+                                    } catch {
+                                        errorLock.lock()
+                                        if firstError == nil {
+                                            firstError = (error as? ScopeKitError) ?? .processing("\(error)")
+                                        }
+                                        errorLock.unlock()
+                                    }
+                                    f.store(into: dataBox.value + offset)
+                                    if let mo = momentsBox.value {   // of the stored values, as a re-read would see them
+                                        T._load(dataBox.value + offset, into: f.frameA, count: frameSize)
+                                        mo[fi] = _FiniteMoments(f.frameA, count: frameSize)
+                                    }
+                                    skBox.value[fi] += f.skippedFits
+                                    if isLast, let om = outBox.value {
+                                        for i in 0..<frameSize { om[offset + i] = f.isUsed(i) }
+                                    }
                                 }
                             }
                         }
                     }
-                }
-              }
-            } }
-            if let firstError { throw firstError }
-            moments = isLast ? nil : nextMoments
+                  }
+                } }
+                if let firstError { throw firstError }
+                moments = isLast ? nil : nextMoments
+            }
         }
         return LevellingResult(levelled: out, mask: finalMask.map { Mask(including: $0) }, skippedFits: skipped)
     }

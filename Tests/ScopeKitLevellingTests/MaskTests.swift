@@ -27,6 +27,56 @@ import ScopeKitCore
         #expect(try excludedCount([high, .clearMask], img) == 0)
     }
 
+    /// Grow/shrink (a clipped square) and min-region (8-connected) on word-packed rows equal a direct per-pixel
+    /// reference on random masks across 64-pixel word boundaries and at the frame's edges.
+    @Test func morphologyStepsMatchDirectReference() throws {
+        var g = SeededGenerator(seed: 21)
+        for (rows, cols) in [(1, 1), (5, 3), (17, 70), (33, 130)] {
+            let img = image(rows, cols) { _, _ in g.nextUniform() }
+            let keep = LevellingStep.mask(.range(low: nil, high: 0.8))   // ~20 % excluded, scattered
+            let base = try LevellingPipeline(steps: [keep]).run(on: img, returnMask: true).mask!.values.elements
+            func at(_ u: [Bool], _ r: Int, _ c: Int) -> Bool { u[r * cols + c] }
+            for p in [1, 2, 3] {
+                var grown = base, shrunk = base
+                for r in 0..<rows {
+                    for c in 0..<cols {
+                        var all = true, any = false
+                        for rr in max(0, r - p)...min(rows - 1, r + p) {
+                            for cc in max(0, c - p)...min(cols - 1, c + p) { all = all && at(base, rr, cc); any = any || at(base, rr, cc) }
+                        }
+                        grown[r * cols + c] = all
+                        shrunk[r * cols + c] = any
+                    }
+                }
+                let g1 = try LevellingPipeline(steps: [keep, .growExcluded(pixels: p)]).run(on: img, returnMask: true)
+                let s1 = try LevellingPipeline(steps: [keep, .shrinkExcluded(pixels: p)]).run(on: img, returnMask: true)
+                #expect(g1.mask!.values.elements == grown, "grow \(p) \(rows)×\(cols)")
+                #expect(s1.mask!.values.elements == shrunk, "shrink \(p) \(rows)×\(cols)")
+            }
+            for minimum in [2, 3, 6] {
+                var expected = base, seen = base
+                for start in 0..<(rows * cols) where !seen[start] {
+                    var stack = [start], region: [Int] = []
+                    seen[start] = true
+                    while let i = stack.popLast() {
+                        region.append(i)
+                        let r = i / cols, c = i % cols
+                        for rr in max(0, r - 1)...min(rows - 1, r + 1) {
+                            for cc in max(0, c - 1)...min(cols - 1, c + 1) where !seen[rr * cols + cc] {
+                                seen[rr * cols + cc] = true
+                                stack.append(rr * cols + cc)
+                            }
+                        }
+                    }
+                    if region.count < minimum { for i in region { expected[i] = true } }
+                }
+                let out = try LevellingPipeline(steps: [keep, .removeSmallExcludedRegions(minimumPixels: minimum)])
+                    .run(on: img, returnMask: true)
+                #expect(out.mask!.values.elements == expected, "min-region \(minimum) \(rows)×\(cols)")
+            }
+        }
+    }
+
     @Test func otsuTwoLevelKeepsMiddleClass() throws {
         // plateaus 0 (and 0.48), 4.3, 10: each value lies below its 256-bin centre (thresholds are bin centres)
         let img = image(30, 30) { r, c in c < 10 ? (r < 5 ? 0.48 : 0) : (c < 20 ? 4.3 : 10) }

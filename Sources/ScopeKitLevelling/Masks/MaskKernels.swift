@@ -184,57 +184,32 @@ extension _Frame {
         hasMask = true
     }
 
-    /// Grows (`grow`) or shrinks the excluded set by a (2p+1)² square (separable min/max on `used`).
+    /// Grows (`grow`) or shrinks the excluded set by a (2p+1)² square (pixels outside the frame are ignored).
+    ///
+    /// Growing the excluded set erodes the used set (a pixel stays used only if its whole square is), shrinking
+    /// it dilates the used set; on 64-pixel words (``_PackedRows``).
+    ///
+    /// - Complexity: O(pixels × (2p + 1) / 64) plus packing.
     func morphExcluded(pixels p: Int, grow: Bool) {
         guard hasMask, p > 0 else { return }
-        // growing the excluded set = eroding the used set: used stays only if the whole square is used.
-        let tmp = flags
-        // along rows
-        for r in 0..<rows {
-            let base = r * cols
-            for c in 0..<cols {
-                var v = grow
-                let lo = Swift.max(0, c - p), hi = Swift.min(cols - 1, c + p)
-                for k in lo...hi where used[base + k] != grow { v = !grow; break }
-                tmp[base + c] = v
-            }
-        }
-        for c in 0..<cols {
-            for r in 0..<rows {
-                var v = grow
-                let lo = Swift.max(0, r - p), hi = Swift.min(rows - 1, r + p)
-                for k in lo...hi where tmp[k * cols + c] != grow { v = !grow; break }
-                used[r * cols + c] = v
-            }
-        }
+        let bits = _PackedRows(rows: rows, cols: cols, split: splitRows)
+        defer { bits.deallocate() }
+        bits.pack(used, invert: false)
+        let square = _BinaryMorphology.Widths(widths: [Int](repeating: p, count: 2 * p + 1))
+        if grow { bits.erode(square) } else { bits.dilate(square) }
+        bits.unpack(into: used, invert: false)
     }
 
     /// Returns excluded 8-connected regions smaller than `minimum` pixels to use.
+    ///
+    /// - Complexity: O(pixels / 8 + runs) (``_PackedRows/removeSmall(value:maximumSize:eight:)``).
     func removeSmallExcludedRegions(minimum: Int) {
         guard hasMask, minimum > 1 else { return }
-        let seen = flags
-        for i in 0..<count { seen[i] = used[i] }  // used pixels count as visited
-        var queue = [Int](repeating: 0, count: count)
-        for start in 0..<count where !seen[start] {
-            var head = 0, tail = 0
-            queue[tail] = start; tail += 1
-            seen[start] = true
-            while head < tail {
-                let i = queue[head]; head += 1
-                let r = i / cols, c = i % cols
-                for dr in -1...1 {
-                    let rr = r + dr
-                    guard rr >= 0 && rr < rows else { continue }
-                    for dc in -1...1 {
-                        let cc = c + dc
-                        guard cc >= 0 && cc < cols else { continue }
-                        let j = rr * cols + cc
-                        if !seen[j] { seen[j] = true; queue[tail] = j; tail += 1 }
-                    }
-                }
-            }
-            if tail < minimum { for k in 0..<tail { used[queue[k]] = true } }
-        }
+        let bits = _PackedRows(rows: rows, cols: cols, split: splitRows)
+        defer { bits.deallocate() }
+        bits.pack(used, invert: false)
+        bits.removeSmall(value: false, maximumSize: minimum - 1, eight: true)
+        bits.unpack(into: used, invert: false)
     }
 }
 

@@ -200,18 +200,7 @@ extension _Frame {
                             let out = scratch + r * cols, centre = src + r * cols
                             var c = strip
                             while c + 8 <= stripEnd {
-                                let h0 = SIMD4<Double>(repeating: half[0])
-                                var s0 = SIMD4<Double>(unaligned: centre + c) * h0
-                                var s1 = SIMD4<Double>(unaligned: centre + c + 4) * h0
-                                j = radius
-                                while j > 0 {
-                                    let hj = SIMD4<Double>(repeating: half[j]), u = up[j] + c, d = down[j] + c
-                                    s0 += (SIMD4<Double>(unaligned: u) + SIMD4<Double>(unaligned: d)) * hj
-                                    s1 += (SIMD4<Double>(unaligned: u + 4) + SIMD4<Double>(unaligned: d + 4)) * hj
-                                    j -= 1
-                                }
-                                storeUnaligned(s0, out + c)
-                                storeUnaligned(s1, out + c + 4)
+                                _symmetricEight(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
                                 c += 8
                             }
                             while c < stripEnd {
@@ -232,18 +221,7 @@ extension _Frame {
                     for c in 0..<lo { out[c] = _gaussianAt(p, c, cols, half, radius) }
                     var c = lo
                     while c + 8 <= hi {
-                        let h0 = SIMD4<Double>(repeating: half[0])
-                        var s0 = SIMD4<Double>(unaligned: p + c) * h0
-                        var s1 = SIMD4<Double>(unaligned: p + c + 4) * h0
-                        var j = radius
-                        while j > 0 {
-                            let hj = SIMD4<Double>(repeating: half[j]), l = p + c - j, u = p + c + j
-                            s0 += (SIMD4<Double>(unaligned: l) + SIMD4<Double>(unaligned: u)) * hj
-                            s1 += (SIMD4<Double>(unaligned: l + 4) + SIMD4<Double>(unaligned: u + 4)) * hj
-                            j -= 1
-                        }
-                        storeUnaligned(s0, out + c)
-                        storeUnaligned(s1, out + c + 4)
+                        _symmetricEight(p + c, half, radius, into: out + c) { (p + c - $0, p + c + $0) }
                         c += 8
                     }
                     while c < hi {
@@ -257,6 +235,27 @@ extension _Frame {
                 }
             }
         }
+    }
+
+    /// Eight outputs of a symmetric kernel, `centre·half[0] + Σ_{j = radius…1} (lower_j + upper_j)·half[j]`
+    /// lane by lane in that order (scipy's `correlate1d` order), accumulated in registers; `pair(j)` gives the
+    /// eight values at distance `j` on each side.
+    @inline(__always)
+    func _symmetricEight(_ centre: UnsafePointer<Double>, _ half: UnsafePointer<Double>, _ radius: Int,
+                         into out: UnsafeMutablePointer<Double>,
+                         _ pair: (Int) -> (UnsafePointer<Double>, UnsafePointer<Double>)) {
+        let h0 = SIMD4<Double>(repeating: half[0])
+        var s0 = SIMD4<Double>(unaligned: centre) * h0
+        var s1 = SIMD4<Double>(unaligned: centre + 4) * h0
+        var j = radius
+        while j > 0 {
+            let hj = SIMD4<Double>(repeating: half[j]), (l, u) = pair(j)
+            s0 += (SIMD4<Double>(unaligned: l) + SIMD4<Double>(unaligned: u)) * hj
+            s1 += (SIMD4<Double>(unaligned: l + 4) + SIMD4<Double>(unaligned: u + 4)) * hj
+            j -= 1
+        }
+        storeUnaligned(s0, out)
+        storeUnaligned(s1, out + 4)
     }
 
     /// One output of a 1-D pass with the line's end values repeated (`p` has `n` values).

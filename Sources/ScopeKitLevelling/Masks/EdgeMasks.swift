@@ -38,6 +38,10 @@ extension Levelling {
     /// - Note: pnanolocz 0.1.0 smooths NaN as it is (a NaN spreads 8 px; "auto edges" then finds no edge and
     ///   "otsu edges" raises); ScopeKit fills non-finite pixels first (as later pnanolocz versions do), so
     ///   frames with NaN differ from pnanolocz 0.1.0 — they are never used for fits either way.
+    /// - Note: Inside a routine the smoothed heights are computed once per frame: the weighted plane and weighted
+    ///   median line between two edge masks subtract separable backgrounds, whose smoothing is 1-D, so they
+    ///   update the smoothed heights instead (equal to re-smoothing up to rounding, ≈ 1e-16 of the heights; the
+    ///   masks stay pixel-identical to pnanolocz's in the parity tests).
     /// - Complexity: O(pixels × (17 + footprint rows / 64)) per frame: a separable Gaussian, morphology on
     ///   64-pixel words, run-based component labelling; row blocks on several threads for a frame levelled alone.
     public static func edgeMask<T: LevellingScalar>(_ image: NDArray<T>, rule: MaskRule) throws -> Mask {

@@ -339,6 +339,35 @@ import ScopeKitCore
         }
     }
 
+    /// The smoothed heights kept across a weighted plane and a weighted median line (updated through linearity)
+    /// equal smoothing the new heights afresh, to rounding.
+    @Test func keptSmoothingMatchesResmoothing() throws {
+        var g = SeededGenerator(seed: 14)
+        let rows = 70, cols = 90, f = _Frame(rows: rows, cols: cols)
+        for i in 0..<(rows * cols) {
+            let r = i / cols, c = i % cols
+            f.z[i] = 0.02 * Double(c) - 0.01 * Double(r) + (r + c / 2 > 50 ? 3 : 0) + 0.1 * g.nextGaussian()
+        }
+        f.allFinite = true
+        f.resetMask()
+        try f.apply(.mask(.otsuEdges(bins: 256)), limits: nil)
+        #expect(f.smoothedValid)
+        for step in [LevellingStep.weightedPlane(xOrder: 2, yOrder: 2, compatibility: .pnanolocz),
+                     .weightedMedianLine(compatibility: .corrected)] {
+            let before = Array(UnsafeBufferPointer(start: f.z, count: f.count))
+            try f.apply(step, limits: nil)
+            #expect(f.smoothedValid)
+            #expect(!zip(before, UnsafeBufferPointer(start: f.z, count: f.count)).allSatisfy { $0 == $1 }, "\(step) is a no-op")
+            let kept = Array(UnsafeBufferPointer(start: f.smoothed!, count: f.count))
+            f.smoothedValid = false
+            let fresh = f._smoothedHeights()
+            let worst = (0..<f.count).map { abs(kept[$0] - fresh[$0]) }.max()!
+            #expect(worst <= 1e-13, "\(step): \(worst)")
+        }
+        try f.apply(.plane(xOrder: 1, yOrder: 1, method: .nanoLocz), limits: nil)
+        #expect(!f.smoothedValid, "other steps that change z drop the kept smoothing")
+    }
+
     /// The frame's chunked Otsu threshold equals Core's `otsuThreshold` (scikit-image's) on float64 values,
     /// including values on bin edges, few distinct values and a constant frame, split or not.
     @Test func frameOtsuMatchesCore() throws {

@@ -106,8 +106,18 @@ extension _Frame {
         defer { lows.deallocate() }
         let highs = lows + chunks
         _forEachTask(chunks, split: splitRows) { b in
-            var lo = Double.infinity, hi = -Double.infinity
-            for i in chunk(b) { let x = v[i]; lo = x < lo ? x : lo; hi = x > hi ? x : hi }
+            let r = chunk(b)
+            var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
+            var i = r.lowerBound
+            while i + 4 <= r.upperBound {
+                let x = SIMD4<Double>(unaligned: v + i)
+                lo4 = lo4.replacing(with: x, where: x .< lo4)
+                hi4 = hi4.replacing(with: x, where: x .> hi4)
+                i += 4
+            }
+            var lo = Swift.min(Swift.min(lo4[0], lo4[1]), Swift.min(lo4[2], lo4[3]))
+            var hi = Swift.max(Swift.max(hi4[0], hi4[1]), Swift.max(hi4[2], hi4[3]))
+            while i < r.upperBound { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]); i += 1 }
             lows[b] = lo
             highs[b] = hi
         }
@@ -283,12 +293,18 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
             h.initialize(repeating: 0, count: 4 * stride)
             let lov = SIMD4<Double>(repeating: lo), normv = SIMD4<Double>(repeating: norm)
             var i = 0
+            let marginv = SIMD4<Double>(repeating: margin), upperv = SIMD4<Double>(repeating: upper)
             while i + 4 <= n {
                 let x = SIMD4<Double>(unaligned: v + i)
                 let t = (x - lov) * normv
-                let k0 = fastBin(x[0], t[0]), k1 = fastBin(x[1], t[1]), k2 = fastBin(x[2], t[2])
-                let k3 = fastBin(x[3], t[3])
-                h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+                let k0 = Int(t[0]), k1 = Int(t[1]), k2 = Int(t[2]), k3 = Int(t[3])
+                let f = t - SIMD4<Double>(Double(k0), Double(k1), Double(k2), Double(k3))
+                if all((f .> marginv) .& (f .< upperv)) {   // t ≤ bins, so k = bins has f = 0 and fails
+                    h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+                } else {
+                    h[fastBin(x[0], t[0])] &+= 1; h[stride + fastBin(x[1], t[1])] &+= 1
+                    h[2 * stride + fastBin(x[2], t[2])] &+= 1; h[3 * stride + fastBin(x[3], t[3])] &+= 1
+                }
                 i += 4
             }
             while i < n { let x = v[i]; h[bin(x, (x - lo) * norm)] &+= 1; i += 1 }

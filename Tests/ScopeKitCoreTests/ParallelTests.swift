@@ -98,3 +98,21 @@ func forEachVisitsEveryIndexOnce(threads: Int) {
     #expect(sum(2).bitPattern == one.bitPattern)
     #expect(sum(3).bitPattern == one.bitPattern)
 }
+
+@Test func workersKeptAwakeRunEveryIndexAndGoBackToSleep() throws {
+    try withThreads(2) {
+        let value = try Parallel.withWorkersAwake {
+            for n in [3, 16, 100] { #expect(visitCounts(n) == Array(repeating: 1, count: n)) }
+            usleep(300)   // past the normal spin: the workers must still be polling, and still run the next loop
+            #expect(visitCounts(7) == Array(repeating: 1, count: 7))
+            let nested = Parallel.withWorkersAwake(false) { visitCounts(5) }
+            #expect(nested == Array(repeating: 1, count: 5))
+            struct Failure: Error {}
+            #expect(throws: Failure.self) { try Parallel.withWorkersAwake { throw Failure() } }
+            return 42
+        }
+        #expect(value == 42)
+        if #available(macOS 15, *) { #expect(_WorkerPool.awake.load(ordering: .relaxed) == 0) }
+        #expect(visitCounts(9) == Array(repeating: 1, count: 9))
+    }
+}

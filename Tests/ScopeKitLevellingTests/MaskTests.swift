@@ -42,7 +42,10 @@ import ScopeKitCore
                     for c in 0..<cols {
                         var all = true, any = false
                         for rr in max(0, r - p)...min(rows - 1, r + p) {
-                            for cc in max(0, c - p)...min(cols - 1, c + p) { all = all && at(base, rr, cc); any = any || at(base, rr, cc) }
+                            for cc in max(0, c - p)...min(cols - 1, c + p) {
+                                all = all && at(base, rr, cc)
+                                any = any || at(base, rr, cc)
+                            }
                         }
                         grown[r * cols + c] = all
                         shrunk[r * cols + c] = any

@@ -36,9 +36,10 @@ public enum Parallel {
     }
 
     /// Runs `body` with the idle pool workers polling for the next loop instead of parking (when `awake`; they
-    /// still yield the core between polls), so a burst of short loops — one frame levelled for a viewer, ≈ 100 loops in a
-    /// few milliseconds — starts each loop without a kernel wake-up. For interactive work of milliseconds, not
-    /// for long jobs (the workers keep a core busy while `body` runs). Results are the same either way.
+    /// still yield the core between polls), so a burst of short loops — one frame levelled for a viewer,
+    /// ≈ 100 loops in a few milliseconds — starts each loop without a kernel wake-up. For interactive work of
+    /// milliseconds, not for long jobs (the workers keep a core busy while `body` runs). Results are the same
+    /// either way.
     ///
     /// ```swift
     /// let preview = try Parallel.withWorkersAwake { try routine.pipeline().run(on: frame) }

@@ -301,8 +301,8 @@ struct _PackedRows {
             var x: UInt64 = 0
             if m == 64 {
                 withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 8) { buffer in
-                    let bytes = UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self)
-                    for b in 0..<64 { bytes[b] = UInt8(_bit(test(p[b]))) }
+                    let bytes = UnsafeMutableRawPointer(buffer.baseAddress!)   // raw stores: no rebinding
+                    for b in 0..<64 { bytes.storeBytes(of: UInt8(_bit(test(p[b]))), toByteOffset: b, as: UInt8.self) }
                     for k in 0..<8 { x |= ((buffer[k] &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 * k) }
                 }
             } else {

@@ -31,9 +31,9 @@ extension BaSiCSolver {
     ///
     /// The baseline B_n depends only on sums over frame n, and the mean-B rescaling leaves B_n·S unchanged,
     /// so each frame is finished while it is in cache: sweep 1 computes v = Im − B S − D + Y/μ, I_R and
-    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, from two frame-sized scratch arrays
-    /// that hold clamp(v, ±τ) and Y/μ) accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) = Y'/μ − Y/μ and the
-    /// next flat-field gradient Σ_n B̃_n (res + Y'/μ'), divided by mean(B̃)
+    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, re-reading its Im, v and W from L2)
+    /// accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) and the next flat-field gradient
+    /// Σ_n B̃_n (res + Y'/μ') with Y'/μ = clamp(v, ±τ) + (B_n − B̃_n) S, divided by mean(B̃)
     /// at the end. Y and I_R are not stored between steps: the residual buffer holds v, and Y/μ and the previous
     /// I_R are rebuilt from it with the last step's ``FusedLadmapCarry`` (``finishFusedLadmap()`` writes Y and
     /// I_R back after the last step). Sums over a frame are made in 2048-pixel groups (as the pixel-block passes
@@ -49,9 +49,6 @@ extension BaSiCSolver {
         let chunks = frameChunkCount
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
-        }
-        if fusedScratch == nil || fusedScratch!.count < chunks * 2 * n {
-            fusedScratch = FloatBuffer(count: chunks * 2 * n, zeroed: false)
         }
         let carry = fusedCarry
         let oldB = st.baseline
@@ -76,7 +73,7 @@ extension BaSiCSolver {
                 im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer),
                 multiplier: UnsafePointer(multiplier.pointer), flat: sp.baseAddress!, dark: dp.baseAddress!,
                 carryFlat: carry == nil ? zero.baseAddress! : cf.baseAddress!, state: residual.pointer,
-                partials: chunkGradients!.pointer, scratch: fusedScratch!.pointer, oldBaseline: obf.baseAddress!,
+                partials: chunkGradients!.pointer, oldBaseline: obf.baseAddress!,
                 carryStep: carry == nil ? zero.baseAddress! : cs.baseAddress!, newBaseline: nb.baseAddress!,
                 baselineStep: sb.baseAddress!, scalars: sc.baseAddress!, oldBaselineD: ob.baseAddress!,
                 frames: t, pixels: n, chunks: chunks,

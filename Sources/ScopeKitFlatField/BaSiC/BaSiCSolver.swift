@@ -56,8 +56,6 @@ final class BaSiCSolver {
     /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
     /// is stale until ``finishFusedLadmap()``.
     var fusedCarry: FusedLadmapCarry? = nil
-    /// Per-chunk frame scratch of the fused LADMAP step (clamp(v, ±τ) and Y/μ).
-    var fusedScratch: FloatBuffer? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack

@@ -82,7 +82,12 @@ extension BaSiCSolver {
                 mu: Float(mu), nextRatio: Float(mu / nextMu), flatSq: flatSq, flatDark: flatDark)
             let hasCarry = carry != nil
             let avx2 = CPUFeatures.level == .avx2
-            BaSiCParallel.run(chunks, workers: parameters.workers) { c in
+            // Every other step takes the chunks last to first, so the frames the previous step touched last
+            // (the part of Im, v and W still in L3) come first. Each chunk writes its own partials, combined in
+            // chunk order afterwards: the order the chunks run in changes no bit.
+            let backwards = fusedBackwards
+            BaSiCParallel.run(chunks, workers: parameters.workers) { i in
+                let c = backwards ? chunks - 1 - i : i
                 if avx2 {
                     fusedLadmapChunkAVX2(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
                 } else {
@@ -90,6 +95,7 @@ extension BaSiCSolver {
                 }
             }
         } } } } } } } } } }
+        fusedBackwards.toggle()
         fusedCarry = FusedLadmapCarry(flat: sF, baselineStep: step, threshold: Float(1 / (mu * Double(t))), mu: mu)
         var dIR2 = 0.0, r2 = 0.0
         for c in 0..<chunks { dIR2 += scalars[c * 2]; r2 += scalars[c * 2 + 1] }

@@ -53,6 +53,8 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Whether the next fused LADMAP step runs its frame chunks last to first (it alternates every step).
+    var fusedBackwards = false
     /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
     /// is stale until ``finishFusedLadmap()``.
     var fusedCarry: FusedLadmapCarry? = nil

@@ -41,8 +41,6 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     @usableFromInline package var state: UnsafeMutablePointer<Float>
     /// Per chunk, P floats: the chunk's flat-field gradient.
     @usableFromInline package var partials: UnsafeMutablePointer<Float>
-    /// Per chunk, 2P floats: clamp(v, ±τ) and Y/μ of the frame in hand, from sweep 1 to sweep 2.
-    @usableFromInline package var scratch: UnsafeMutablePointer<Float>
     /// Per frame: B_n before the step (float) and B_n − B̃_n of the previous step.
     @usableFromInline package var oldBaseline, carryStep: UnsafePointer<Float>
     /// Per frame: B̃_n (output).
@@ -65,14 +63,14 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     package init(im: UnsafePointer<Float>, weights: UnsafePointer<Float>, multiplier: UnsafePointer<Float>,
                  flat: UnsafePointer<Float>, dark: UnsafePointer<Float>, carryFlat: UnsafePointer<Float>,
                  state: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>, oldBaseline: UnsafePointer<Float>,
+                 oldBaseline: UnsafePointer<Float>,
                  carryStep: UnsafePointer<Float>, newBaseline: UnsafeMutablePointer<Double>,
                  baselineStep: UnsafeMutablePointer<Float>, scalars: UnsafeMutablePointer<Double>,
                  oldBaselineD: UnsafePointer<Double>, frames: Int, pixels: Int, chunks: Int, invMu: Float,
                  threshold: Float, carryThreshold: Float, carryRatio: Float, mu: Float, nextRatio: Float,
                  flatSq: Double, flatDark: Double) {
         self.im = im; self.weights = weights; self.multiplier = multiplier; self.flat = flat; self.dark = dark
-        self.carryFlat = carryFlat; self.state = state; self.partials = partials; self.scratch = scratch
+        self.carryFlat = carryFlat; self.state = state; self.partials = partials
         self.oldBaseline = oldBaseline; self.carryStep = carryStep; self.newBaseline = newBaseline
         self.baselineStep = baselineStep; self.scalars = scalars; self.oldBaselineD = oldBaselineD
         self.frames = frames; self.pixels = pixels; self.chunks = chunks; self.invMu = invMu
@@ -145,7 +143,8 @@ package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, carry: Boo
 
 /// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:_:)``). Sweep 1 computes
 /// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
-/// chunk's flat-field gradient. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
+/// chunk's flat-field gradient from the frame's Im, v and W again (still in L2: 3 frames of P floats), so nothing
+/// is stored per pixel but v. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
 /// reduced in lane order.
 ///
 /// `@inline(never)`: each specialisation is its own function (eight copies inlined into one function ran ≈ 5 %
@@ -159,7 +158,6 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat
     let g = k.partials + c * n
-    let ca = k.scratch + c * 2 * n, ya = ca + n
     g.update(repeating: 0, count: n)
     var dIR2 = 0.0, r2 = 0.0
     let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
@@ -196,8 +194,6 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
                 let dd = (v - cl) - old
                 d28 += dd * dd
                 storeUnaligned(v, vo + x)
-                storeUnaligned(cl, ca + x)
-                storeUnaligned(yMu, ya + x)
                 fs8 += sv * cl
                 x &+= 8
             }
@@ -221,8 +217,6 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
                 let dd = (v - cl) - old
                 d2x += dd * dd
                 vo[x] = v
-                ca[x] = cl
-                ya[x] = yMu
                 fsx += s[x] * cl
                 x += 1
             }
@@ -234,8 +228,8 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
         let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
         let bn = Swift.max(b, 0)
         k.newBaseline[f] = bn
-        // Sweep 2 (from the frame's scratch): with u = Y'/μ = clamp(v, ±τ) + (B − B̃) S, the residual
-        // res = Im − I_R − (B̃ S + D) is u − Y/μ; gradient += B̃ (res + u·μ/μ').
+        // Sweep 2 (the frame's Im, v and W are still in cache): I_R = v − clamp(v, ±τ),
+        // res = Im − I_R − (B̃ S + D) and u = Y'/μ = clamp(v, ±τ) + (B − B̃) S; gradient += B̃ (res + u·μ/μ').
         let bt = Float(bn), step = bf - bt
         k.baselineStep[f] = step
         let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
@@ -244,16 +238,22 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
             let end = Swift.min(n, x + group)
             var r28 = SIMD8<Float>()
             while x &+ 8 <= end {
-                let u = SIMD8<Float>(unaligned: ca + x) + step8 * SIMD8<Float>(unaligned: s + x)
-                let res = u - SIMD8<Float>(unaligned: ya + x)
+                let v = SIMD8<Float>(unaligned: vo + x), sv = SIMD8<Float>(unaligned: s + x)
+                let cl = clamp8(v, uniform ? th8 : SIMD8<Float>(unaligned: wo + x) * th8)
+                var res = SIMD8<Float>(unaligned: imo + x) - (v - cl) - bt8 * sv
+                if dark { res -= SIMD8<Float>(unaligned: d + x) }
+                let u = cl + step8 * sv
                 r28 += res * res
                 storeUnaligned(SIMD8<Float>(unaligned: g + x) + bt8 * (res + u * next8), g + x)
                 x &+= 8
             }
             var r2x = r28.sum()
             while x < end {
-                let u = ca[x] + step * s[x]
-                let res = u - ya[x]
+                let v = vo[x]
+                let cl = clamp1(v, uniform ? k.threshold : wo[x] * k.threshold)
+                var res = imo[x] - (v - cl) - bt * s[x]
+                if dark { res -= d[x] }
+                let u = cl + step * s[x]
                 r2x += res * res
                 g[x] += bt * (res + u * k.nextRatio)
                 x += 1

@@ -15,6 +15,29 @@ import Testing
         #expect(maxAbsDiff(got, floats(c["y"])) <= 1e-6)
     }
 
+    /// The eight-lane radix selection of the per-pixel median equals a sort (negative values, ties, ±0, odd and
+    /// even T, a last group of fewer than eight pixels).
+    @Test func pixelMedianMatchesSort() {
+        var seed: UInt64 = 7
+        func next() -> Float {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(seed >> 40) % 2001 - 1000) / 8   // many ties, negative and positive
+        }
+        for (t, rows, cols) in [(1, 3, 5), (2, 4, 4), (7, 5, 7), (200, 4, 6), (33, 2, 8)] {
+            let stack = WorkingStack(frames: t, rows: rows, columns: cols)
+            let n = rows * cols
+            for i in 0..<(t * n) { stack.data.pointer[i] = i % 11 == 0 ? -0.0 : (i % 13 == 0 ? 0 : next()) }
+            for workers in [1, 2] {
+                let got = stack.pixelMedian(workers: workers)
+                for x in 0..<n {
+                    let c = (0..<t).map { stack.data.pointer[$0 * n + x] + 0 }.sorted()
+                    let want = t % 2 == 1 ? Double(c[t / 2]) : (Double(c[t / 2 - 1]) + Double(c[t / 2])) / 2
+                    #expect(got[x].bitPattern == want.bitPattern, "T \(t) pixel \(x)")
+                }
+            }
+        }
+    }
+
     /// A solver over the fixture's tiny stack with Y and I_R set, as BaSiCPy's `_step` receives them.
     func solver(mode: BaSiC.FittingMode, dark: Bool) -> (BaSiCSolver, BaSiCState, [Double]) {
         let inp = steps["inputs"] as! [String: Any]

@@ -126,17 +126,14 @@ public enum BaSiC {
         let dst = UncheckedSendable(stack.data.pointer)
         errors.withUnsafeMutableBufferPointer { ep in
             let errs = UncheckedSendable(ep.baseAddress!)
-            BaSiCParallel.run(t, workers: workers) { i in
+            BaSiCParallel.run(t, workers: workers, scratchCount: identity ? 0 : plan.scratchCount) { i, scratch in
                 do {
                     let frame = try source.frameData(i)
                     guard frame.shape == shape else {
                         throw ScopeKitError.badInput("BaSiC: image \(i) has shape \(frame.shape), expected \(shape)")
                     }
-                    var scratch = [Float](repeating: 0, count: identity ? 0 : plan.scratchCount)
-                    let ok = scratch.withUnsafeMutableBufferPointer { sc in
-                        resize(frame, planes: depth, plan: plan, identity: identity,
-                               into: dst.value + i * depth * wr * wc, scratch: sc.baseAddress)
-                    }
+                    let ok = resize(frame, planes: depth, plan: plan, identity: identity,
+                                    into: dst.value + i * depth * wr * wc, scratch: scratch)
                     guard ok else {
                         throw ScopeKitError.badInput("BaSiC: image \(i) contains NaN or infinite values")
                     }
@@ -283,17 +280,15 @@ public enum BaSiC {
             bad.withUnsafeMutableBufferPointer { badp in
                 let bp = UncheckedSendable(badp.baseAddress!)
                 // One task per image plane (Z planes of a z-stack are resized independently, as jax does).
-                BaSiCParallel.run(t * depth, workers: parameters.workers) { plane in
+                BaSiCParallel.run(t * depth, workers: parameters.workers,
+                                  scratchCount: identity ? 0 : plan.scratchCount) { plane, scratch in
                     let frame = s.value + plane * rows * columns
                     guard checkOutput || allFinite(UnsafeBufferPointer(start: frame, count: rows * columns)) else {
                         bp.value[plane / depth] = true
                         return
                     }
-                    var scratch = [Float](repeating: 0, count: identity ? 0 : plan.scratchCount)
-                    scratch.withUnsafeMutableBufferPointer { sc in
-                        resize(frame, plan: plan, identity: identity, into: dst.value + plane * wr * wc,
-                               scratch: sc.baseAddress)
-                    }
+                    resize(frame, plan: plan, identity: identity, into: dst.value + plane * wr * wc,
+                           scratch: scratch)
                     if checkOutput && !allFinite(UnsafeBufferPointer(start: dst.value + plane * wr * wc,
                                                                      count: wr * wc)) {
                         bp.value[plane / depth] = true

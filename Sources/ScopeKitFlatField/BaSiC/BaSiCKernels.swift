@@ -61,6 +61,30 @@ enum BaSiCParallel {
             }
         }
     }
+
+    /// ``run(_:workers:_:)`` with a scratch buffer per thread: `body(i, scratch)` gets `scratchCount`
+    /// uninitialised floats, allocated once per thread instead of once per item (the items are dealt out as by
+    /// ``run(_:workers:_:)``).
+    ///
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - workers: the most threads to use.
+    ///   - scratchCount: floats of scratch per thread (0: a one-float dummy).
+    ///   - body: the work for item i, with the thread's scratch.
+    /// - Complexity: O(count) calls of `body`, one allocation per thread.
+    static func run(_ count: Int, workers: Int, scratchCount: Int,
+                    _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let w = Swift.max(1, Swift.min(workers, count))
+        run(w, workers: w) { thread in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratchCount, 1))
+            defer { scratch.deallocate() }
+            var i = thread
+            while i < count {
+                body(i, scratch)
+                i += w
+            }
+        }
+    }
 }
 
 /// An owned, zero-initialised float buffer (stack arrays of the fit).

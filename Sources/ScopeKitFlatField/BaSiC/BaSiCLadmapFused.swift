@@ -31,9 +31,9 @@ extension BaSiCSolver {
     ///
     /// The baseline B_n depends only on sums over frame n, and the mean-B rescaling leaves B_n·S unchanged,
     /// so each frame is finished while it is in cache: sweep 1 computes v = Im − B S − D + Y/μ, I_R and
-    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, from two frame-sized scratch arrays
-    /// that hold clamp(v, ±τ) and Y/μ) accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) = Y'/μ − Y/μ and the
-    /// next flat-field gradient Σ_n B̃_n (res + Y'/μ'), divided by mean(B̃)
+    /// Σ_x S(R + Y/μ) = Σ_x S·clamp(v, ±τ), then B̃_n; sweep 2 (same frame, re-reading its Im, v and W from L2)
+    /// accumulates ‖res‖² with res = Im − I_R − (B̃_n S + D) and the next flat-field gradient
+    /// Σ_n B̃_n (res + Y'/μ') with Y'/μ = clamp(v, ±τ) + (B_n − B̃_n) S, divided by mean(B̃)
     /// at the end. Y and I_R are not stored between steps: the residual buffer holds v, and Y/μ and the previous
     /// I_R are rebuilt from it with the last step's ``FusedLadmapCarry`` (``finishFusedLadmap()`` writes Y and
     /// I_R back after the last step). Sums over a frame are made in 2048-pixel groups (as the pixel-block passes
@@ -49,9 +49,6 @@ extension BaSiCSolver {
         let chunks = frameChunkCount
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
-        }
-        if fusedScratch == nil || fusedScratch!.count < chunks * 2 * n {
-            fusedScratch = FloatBuffer(count: chunks * 2 * n, zeroed: false)
         }
         let carry = fusedCarry
         let oldB = st.baseline
@@ -76,7 +73,7 @@ extension BaSiCSolver {
                 im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer),
                 multiplier: UnsafePointer(multiplier.pointer), flat: sp.baseAddress!, dark: dp.baseAddress!,
                 carryFlat: carry == nil ? zero.baseAddress! : cf.baseAddress!, state: residual.pointer,
-                partials: chunkGradients!.pointer, scratch: fusedScratch!.pointer, oldBaseline: obf.baseAddress!,
+                partials: chunkGradients!.pointer, oldBaseline: obf.baseAddress!,
                 carryStep: carry == nil ? zero.baseAddress! : cs.baseAddress!, newBaseline: nb.baseAddress!,
                 baselineStep: sb.baseAddress!, scalars: sc.baseAddress!, oldBaselineD: ob.baseAddress!,
                 frames: t, pixels: n, chunks: chunks,
@@ -85,7 +82,12 @@ extension BaSiCSolver {
                 mu: Float(mu), nextRatio: Float(mu / nextMu), flatSq: flatSq, flatDark: flatDark)
             let hasCarry = carry != nil
             let avx2 = CPUFeatures.level == .avx2
-            BaSiCParallel.run(chunks, workers: parameters.workers) { c in
+            // Every other step takes the chunks last to first, so the frames the previous step touched last
+            // (the part of Im, v and W still in L3) come first. Each chunk writes its own partials, combined in
+            // chunk order afterwards: the order the chunks run in changes no bit.
+            let backwards = fusedBackwards
+            BaSiCParallel.run(chunks, workers: parameters.workers) { i in
+                let c = backwards ? chunks - 1 - i : i
                 if avx2 {
                     fusedLadmapChunkAVX2(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
                 } else {
@@ -93,6 +95,7 @@ extension BaSiCSolver {
                 }
             }
         } } } } } } } } } }
+        fusedBackwards.toggle()
         fusedCarry = FusedLadmapCarry(flat: sF, baselineStep: step, threshold: Float(1 / (mu * Double(t))), mu: mu)
         var dIR2 = 0.0, r2 = 0.0
         for c in 0..<chunks { dIR2 += scalars[c * 2]; r2 += scalars[c * 2 + 1] }

@@ -150,7 +150,30 @@ struct Resampler2D: Sendable {
             columns.starts.withUnsafeBufferPointer { starts in
                 columns.lengths.withUnsafeBufferPointer { lengths in
                     columns.offsets.withUnsafeBufferPointer { offsets in
-                        for j in 0..<ro {
+                        // Four rows at a time share each output column's taps: four independent sums (the
+                        // latency of one float add per tap is hidden), each in tap order as one at a time.
+                        var j = 0
+                        while j + 4 <= ro {
+                            let l0 = scratch + j * ci, l1 = l0 + ci, l2 = l1 + ci, l3 = l2 + ci
+                            let d = dst + j * co
+                            for c in 0..<co {
+                                var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+                                let o = offsets[c], s = starts[c]
+                                for k in 0..<lengths[c] {
+                                    let wk = w[o + k]
+                                    a0 += wk * l0[s + k]
+                                    a1 += wk * l1[s + k]
+                                    a2 += wk * l2[s + k]
+                                    a3 += wk * l3[s + k]
+                                }
+                                d[c] = a0
+                                d[co + c] = a1
+                                d[2 * co + c] = a2
+                                d[3 * co + c] = a3
+                            }
+                            j += 4
+                        }
+                        while j < ro {
                             let line = scratch + j * ci, d = dst + j * co
                             for c in 0..<co {
                                 var a: Float = 0
@@ -158,6 +181,7 @@ struct Resampler2D: Sendable {
                                 for k in 0..<lengths[c] { a += w[o + k] * line[s + k] }
                                 d[c] = a
                             }
+                            j += 1
                         }
                     }
                 }

@@ -53,11 +53,11 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Whether the next fused LADMAP step runs its frame chunks last to first (it alternates every step).
+    var fusedBackwards = false
     /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
     /// is stale until ``finishFusedLadmap()``.
     var fusedCarry: FusedLadmapCarry? = nil
-    /// Per-chunk frame scratch of the fused LADMAP step (clamp(v, ±τ) and Y/μ).
-    var fusedScratch: FloatBuffer? = nil
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack

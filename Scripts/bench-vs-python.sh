@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Runs ScopeKit's release benchmarks and the Python anchors of the same names in one go, single-threaded
 # by default (per-core ratios), and prints a Markdown table: name | ScopeKit s | anchor s | ratio.
-#   Scripts/bench-vs-python.sh [--threads N] [--repeats N] [name-prefix ...]
+#   Scripts/bench-vs-python.sh [--threads N] [--repeats N] [--rounds R] [name-prefix ...]
 # ratio = anchor time / ScopeKit time (> 1 means ScopeKit is faster).
+# --rounds R (default 1) alternates the two sides R times (ScopeKit, anchors, ScopeKit, anchors, …), so a slow
+# minute hits both; each side's time is then the minimum and the median over the rounds of its per-run median,
+# and both ratios (of minima, of medians) are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=1
 repeats=5
+rounds=1
 filters=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     *) filters+=("$1"); shift ;;
   esac
 done
@@ -20,31 +25,45 @@ python=.reference/anchors/bin/python
 
 swift build -c release --product ScopeKitBenchmarks >/dev/null
 out=$(mktemp -d)
-.build/release/ScopeKitBenchmarks --threads "$threads" --repeats "$repeats" "${filters[@]}" > "$out/swift.jsonl"
 # One worker for every Python library (numpy/BLAS/scipy.fft) so the ratio is per core.
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 export SCOPEKIT_BENCH_THREADS=$threads
-for f in Scripts/bench/*.py; do
-  [ "$(basename "$f")" = common.py ] && continue
-  PYTHONPATH=Scripts/bench "$python" "$f" --repeats "$repeats" "${filters[@]}" >> "$out/python.jsonl"
+for _ in $(seq "$rounds"); do
+  .build/release/ScopeKitBenchmarks --threads "$threads" --repeats "$repeats" "${filters[@]}" >> "$out/swift.jsonl"
+  for f in Scripts/bench/*.py; do
+    [ "$(basename "$f")" = common.py ] && continue
+    PYTHONPATH=Scripts/bench "$python" "$f" --repeats "$repeats" "${filters[@]}" >> "$out/python.jsonl"
+  done
 done
-"$python" - "$out/swift.jsonl" "$out/python.jsonl" "$threads" <<'PY'
-import json, sys, platform
-swift = {}
-for line in open(sys.argv[1]):
-    r = json.loads(line); swift[r["name"]] = r["seconds"]
-anchor = {}
-for line in open(sys.argv[2]):
-    r = json.loads(line); anchor[r["name"]] = r["seconds"]
-print(f"threads: {sys.argv[3]}  machine: {platform.machine()} {platform.processor() or ''}".rstrip())
+"$python" - "$out/swift.jsonl" "$out/python.jsonl" "$threads" "$rounds" <<'PY'
+import collections, json, statistics, sys, platform
+def load(path):
+    times = collections.defaultdict(list)
+    for line in open(path):
+        if line.startswith("{"):
+            r = json.loads(line); times[r["name"]].append(r["seconds"])
+    return times
+swift, anchor = load(sys.argv[1]), load(sys.argv[2])
+rounds = int(sys.argv[4])
+print(f"threads: {sys.argv[3]}  rounds: {rounds}  machine: {platform.machine()} {platform.processor() or ''}".rstrip())
 print()
-print("| benchmark | ScopeKit (s) | Python anchor (s) | ratio (anchor / ScopeKit) |")
-print("|---|---:|---:|---:|")
+if rounds == 1:
+    print("| benchmark | ScopeKit (s) | Python anchor (s) | ratio (anchor / ScopeKit) |")
+    print("|---|---:|---:|---:|")
+else:
+    print("| benchmark | ScopeKit min / median (s) | Python anchor min / median (s) | ratio of minima | ratio of medians |")
+    print("|---|---:|---:|---:|---:|")
+def cell(xs):
+    if not xs: return "–"
+    return f"{min(xs):.5f}" if rounds == 1 else f"{min(xs):.5f} / {statistics.median(xs):.5f}"
 for name in sorted(set(swift) | set(anchor)):
-    s = swift.get(name); a = anchor.get(name)
-    ratio = f"{a / s:.2f}" if s and a else "–"
-    fs = f"{s:.5f}" if s is not None else "–"
-    fa = f"{a:.5f}" if a is not None else "–"
-    print(f"| {name} | {fs} | {fa} | {ratio} |")
+    s, a = swift.get(name, []), anchor.get(name, [])
+    if rounds == 1:
+        ratio = f"{a[0] / s[0]:.2f}" if s and a else "–"
+        print(f"| {name} | {cell(s)} | {cell(a)} | {ratio} |")
+    else:
+        rmin = f"{min(a) / min(s):.2f}" if s and a else "–"
+        rmed = f"{statistics.median(a) / statistics.median(s):.2f}" if s and a else "–"
+        print(f"| {name} | {cell(s)} | {cell(a)} | {rmin} | {rmed} |")
 PY
 rm -rf "$out"

@@ -283,7 +283,7 @@ import ScopeKitCore
                                                       _BinaryMorphology.diskWidths(2), _BinaryMorphology.diskWidths(3),
                                                       _BinaryMorphology.Widths(widths: [1, 1, 1])]
         for (rows, cols) in [(1, 1), (2, 3), (3, 7), (9, 5), (16, 21), (5, 64), (7, 130)] {   // 64-pixel words
-            let morph = _BinaryMorphology(rows: rows, cols: cols)
+            let morph = BoolMorphology(rows: rows, cols: cols)
             for f in footprints {
                 var offsets: [(Int, Int)] = []
                 for dr in -f.reach...f.reach { for dc in -f.widths[dr + f.reach]...f.widths[dr + f.reach] { offsets.append((dr, dc)) } }
@@ -305,7 +305,7 @@ import ScopeKitCore
     func closingIsDilationThenErosion() {
         var g = SeededGenerator(seed: 10)
         for (rows, cols) in [(4, 63), (6, 65), (9, 129)] {
-            let morph = _BinaryMorphology(rows: rows, cols: cols), n = rows * cols
+            let morph = BoolMorphology(rows: rows, cols: cols), n = rows * cols
             let a = UnsafeMutablePointer<Bool>.allocate(capacity: n), b = UnsafeMutablePointer<Bool>.allocate(capacity: n)
             defer { a.deallocate(); b.deallocate() }
             for i in 0..<n { a[i] = g.nextUniform() < 0.3; b[i] = a[i] }
@@ -324,7 +324,7 @@ import ScopeKitCore
                                           [(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)],
                                           (-1...1).flatMap { dr in (-1...1).map { (dr, $0) } }]
         for (rows, cols) in [(1, 1), (2, 3), (5, 64), (7, 130), (4, 65)] {
-            let morph = _BinaryMorphology(rows: rows, cols: cols), n = rows * cols
+            let morph = BoolMorphology(rows: rows, cols: cols), n = rows * cols
             for f in footprints {
                 for density in [0.2, 0.5] {
                     let a = UnsafeMutablePointer<Bool>.allocate(capacity: n), b = UnsafeMutablePointer<Bool>.allocate(capacity: n)

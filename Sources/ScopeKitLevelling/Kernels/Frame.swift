@@ -224,7 +224,6 @@ enum _FramePool {
             let f = free.remove(at: i)
             lock.unlock()
             f.skippedFits = 0
-            f.smoothedValid = false
             return f
         }
         lock.unlock()

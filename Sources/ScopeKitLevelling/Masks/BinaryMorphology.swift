@@ -1,13 +1,10 @@
 import ScopeKitCore
 
-// Binary morphology (scikit-image 0.26 semantics) on Bool images and on rows packed into 64-pixel words.
+// Binary morphology (scikit-image 0.26 semantics) on rows packed into 64-pixel words.
 
 /// Binary morphology on `rows × cols` Bool images (true = foreground), scikit-image 0.26 semantics.
-struct _BinaryMorphology {
-    let rows: Int, cols: Int
-    /// Whether word-packed dilations and erosions split rows over threads (same result either way).
-    var split = false
-
+/// Footprints of scikit-image 0.26 binary morphology, for the word-packed operations of ``_PackedRows``.
+enum _BinaryMorphology {
     /// A footprint symmetric and convex along both axes, as the half-width of each row `dr = −R…R`
     /// (`widths[dr + R]`): `|dc| ≤ widths[dr + R]`. For such footprints scipy's "reflect" boundary only
     /// revisits pixels the footprint already covers, so it equals ignoring the outside.
@@ -22,92 +19,6 @@ struct _BinaryMorphology {
     /// `dr² + dc² ≤ r²` (skimage `disk`).
     static func diskWidths(_ r: Int) -> Widths {
         Widths(widths: (-r...r).map { dr in (0...r).last { dc in dr * dr + dc * dc <= r * r }! })
-    }
-
-    /// Dilation or erosion by an axis-convex footprint, in place (``_PackedRows/dilate(_:)``,
-    /// ``_PackedRows/erode(_:)``). O(pixels × rows of the footprint / 64) plus packing.
-    func apply(_ a: UnsafeMutablePointer<Bool>, _ f: Widths, dilate: Bool) {
-        withPacked(a) { bits in if dilate { bits.dilate(f) } else { bits.erode(f) } }
-    }
-
-    /// Closing by an axis-convex footprint (``_PackedRows/closing(_:)``).
-    func closing(_ a: UnsafeMutablePointer<Bool>, _ f: Widths) {
-        withPacked(a) { $0.closing(f) }
-    }
-
-    /// Packs `a`, runs `body` on the bits, unpacks the result into `a`.
-    private func withPacked(_ a: UnsafeMutablePointer<Bool>, _ body: (_PackedRows) -> Void) {
-        let bits = _PackedRows(rows: rows, cols: cols, split: split)
-        defer { bits.deallocate() }
-        bits.pack(a, invert: false)
-        body(bits)
-        bits.unpack(into: a, invert: false)
-    }
-
-    /// scipy's "reflect" boundary (`d c b a | a b c d | d c b a`).
-    @inline(__always)
-    static func reflect(_ i: Int, _ n: Int) -> Int {
-        if i >= 0 && i < n { return i }
-        let period = 2 * n
-        var m = i % period
-        if m < 0 { m += period }
-        return m < n ? m : period - 1 - m
-    }
-
-    /// Dilation (any neighbour set) or erosion (all neighbours set) over the symmetric footprint `offsets`,
-    /// in place; outside the image mirrors it (skimage `dilation`/`erosion`, mode "reflect").
-    func apply(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)], dilate: Bool) {
-        let n = rows * cols
-        let src = UnsafeMutablePointer<Bool>.allocate(capacity: Swift.max(n, 1))
-        defer { src.deallocate() }
-        let reach = offsets.reduce(0) { Swift.max($0, abs($1.0), abs($1.1)) }
-        let offsetCount = offsets.count
-        let flat = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(offsetCount, 1))
-        defer { flat.deallocate() }
-        for (k, o) in offsets.enumerated() { flat[k] = o.0 * cols + o.1 }
-        src.update(from: a, count: n)
-        _apply(a, src, offsets, flat, offsetCount, reach, dilate)
-    }
-
-    private func _apply(_ a: UnsafeMutablePointer<Bool>, _ src: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)],
-                        _ flat: UnsafeMutablePointer<Int>, _ offsetCount: Int, _ reach: Int, _ dilate: Bool) {
-        for r in 0..<rows {
-            let interiorRow = r >= reach && r < rows - reach
-            for c in 0..<cols {
-                let i = r * cols + c
-                var v = !dilate
-                if interiorRow && c >= reach && c < cols - reach {
-                    for k in 0..<offsetCount where src[i + flat[k]] == dilate { v = dilate; break }
-                } else {
-                    for (dr, dc) in offsets where src[Self.reflect(r + dr, rows) * cols + Self.reflect(c + dc, cols)] == dilate {
-                        v = dilate; break
-                    }
-                }
-                a[i] = v
-            }
-        }
-    }
-
-    /// Closing: dilation, then erosion (skimage `closing`).
-    /// Offsets within one pixel go word-packed (``_PackedRows/closingNear(_:)``).
-    func closing(_ a: UnsafeMutablePointer<Bool>, _ offsets: [(Int, Int)]) {
-        guard offsets.allSatisfy({ abs($0.0) <= 1 && abs($0.1) <= 1 }) else {
-            apply(a, offsets, dilate: true)
-            apply(a, offsets, dilate: false)
-            return
-        }
-        withPacked(a) { $0.closingNear(offsets) }
-    }
-
-    /// `a & ~erosion(a, 3×3)` (``_PackedRows/perimeter()``).
-    func perimeter(_ a: UnsafeMutablePointer<Bool>) {
-        withPacked(a) { $0.perimeter() }
-    }
-
-    /// Components of `value` pixels with at most `maximumSize` pixels become `!value`
-    /// (``_PackedRows/removeSmall(value:maximumSize:eight:)``).
-    func removeSmall(_ a: UnsafeMutablePointer<Bool>, value: Bool, maximumSize: Int, eight: Bool) {
-        withPacked(a) { $0.removeSmall(value: value, maximumSize: maximumSize, eight: eight) }
     }
 }
 

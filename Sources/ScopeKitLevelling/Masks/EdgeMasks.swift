@@ -98,6 +98,9 @@ extension _Frame {
         }
     }
 
+    /// The σ of the edge masks' Gaussian smoothing (NanoLocz `thresholder`: `imgaussfilt(…, 2)`).
+    static let edgeSmoothingSigma = 2.0
+
     /// The heights the edge masks threshold: non-finite heights replaced by the median of the finite ones, then
     /// smoothed by scipy `gaussian_filter(…, sigma=2, mode="nearest")` (``_gaussianNearest(_:into:scratch:sigma:)``).
     ///
@@ -115,13 +118,13 @@ extension _Frame {
             for i in 0..<n where z[i].isFinite { frameB[m] = z[i]; m += 1 }
         }
         if m == n {
-            _gaussianNearest(z, into: out, scratch: frameB, sigma: 2)
+            _gaussianNearest(z, into: out, scratch: frameB, sigma: _Frame.edgeSmoothingSigma)
             smoothedValid = true
         } else {
             // filled with the median of the finite heights: not linear in z, so never updated, recomputed
             let fill = m > 0 ? _median(frameB, m) : 0
             for i in 0..<n { frameA[i] = z[i].isFinite ? z[i] : fill }
-            _gaussianNearest(frameA, into: out, scratch: frameB, sigma: 2)
+            _gaussianNearest(frameA, into: out, scratch: frameB, sigma: _Frame.edgeSmoothingSigma)
         }
         return out
     }
@@ -137,7 +140,7 @@ extension _Frame {
         let smooth = smoothedValid ? smoothed : nil
         let gx = lineC, gy = lineD
         if smooth != nil {
-            let (half, radius) = _gaussianHalfKernel(sigma: 2)
+            let (half, radius) = _gaussianHalfKernel(sigma: _Frame.edgeSmoothingSigma)
             half.withUnsafeBufferPointer { h in
                 let h = h.baseAddress!
                 for c in 0..<cols { gx[c] = bx.map { _gaussianAt($0, c, cols, h, radius) } ?? 0 }

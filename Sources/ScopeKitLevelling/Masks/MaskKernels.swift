@@ -144,12 +144,8 @@ extension _Frame {
 
     /// The finite pixels as a Double array (for Core's threshold functions).
     func _finiteArray() -> NDArray<Double> {
-        var n = 0
-        for i in 0..<count where z[i].isFinite { n += 1 }
-        return NDArray<Double>(unsafeUninitializedShape: [n]) { b in
-            var k = 0
-            for i in 0..<count where z[i].isFinite { b[k] = z[i]; k += 1 }
-        }
+        let n = _gatherFinite(into: frameA)
+        return NDArray<Double>(unsafeUninitializedShape: [n]) { b in b.baseAddress!.update(from: frameA, count: n) }
     }
 
     /// Applies a mask rule; `limits` are precomputed whole-movie limits for a Gaussian rule.

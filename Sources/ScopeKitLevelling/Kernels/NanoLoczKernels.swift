@@ -459,11 +459,22 @@ extension _Frame {
 
     /// NanoLocz `mean_plane`: subtract the mean of the used pixels (nothing when none is used).
     func meanPlane() {
-        var s = 0.0, n = 0
-        for i in 0..<count where isUsed(i) { s += z[i]; n += 1 }
+        // sums by row blocks (in parallel when splitRows), added in block order: the same bits at any thread count
+        let sums = lineD, counts = lineE
+        let z = self.z, cols = self.cols
+        forEachBlock { b, block in
+            var s = 0.0, n = 0
+            for i in block.lowerBound * cols ..< block.upperBound * cols where isUsed(i) { s += z[i]; n += 1 }
+            sums[b] = s
+            counts[b] = Double(n)
+        }
+        var s = 0.0, n = 0.0
+        for b in 0..<blockCount { s += sums[b]; n += counts[b] }
         guard n > 0 else { skippedFits += 1; return }
-        let mean = s / Double(n)
-        for i in 0..<count { z[i] -= mean }
+        let mean = s / n
+        forEachBlock { _, block in
+            for i in block.lowerBound * cols ..< block.upperBound * cols { z[i] -= mean }
+        }
     }
 
     /// NanoLocz's anisotropy gate (`level_auto`): with `ratio` = std(row means)/std(column means) of all

@@ -179,48 +179,61 @@ extension _Frame {
     }
 
     /// NanoLocz `level_weighted` "med_line" (see ``Levelling/weightedMedianLine(_:compatibility:mask:)``).
+    ///
+    /// Each region's pixels are gathered row by row into one buffer (region after region, rows in order), so a
+    /// row's pixels of a region are contiguous: the row medians run by row blocks (in parallel when
+    /// ``splitRows``), then each region's median of all its pixels. Every median is exact, so the result does not
+    /// depend on the blocks.
+    ///
+    /// - Complexity: O(pixels) gathers and counting medians, O(rows · regions) for the shifts.
     func weightedMedianLine(compatibility: NanoLoczCompatibility) {
         let regions = _weightedRegions()
         guard regions.count > 0 else { skippedFits += 1; return }
-        let m = regions.count, parts = regions.parts
-        // each region's runs in raster order (a stable bucket sort of the runs by region)
-        var first = [Int](repeating: 0, count: m + 1)
-        regions.forEachRun { k, _, _, _ in first[k + 1] += 1 }
-        for k in 0..<m { first[k + 1] += first[k] }
-        var runs = [Int32](repeating: 0, count: first[m]), fill = first
-        parts.forEachRun { run, _, _, _ in
-            let k = Int(regions.slot[Int(parts.component[run])])
-            if k >= 0 { runs[fill[k]] = Int32(run); fill[k] += 1 }
-        }
-        var rowOf = [Int32](repeating: 0, count: parts.runCount)
-        for r in 0..<rows { for run in Int(parts.rowStart[r])..<Int(parts.rowStart[r + 1]) { rowOf[run] = Int32(r) } }
-        var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
-        let values = frameA, scratch = lineB
+        let m = regions.count, rows = self.rows, cols = self.cols, z = self.z
+        // region k's pixels of row r: `counts[r·m + k]` of them from `offsets[r·m + k]` in `values`
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * rows * m)
+        defer { counts.deallocate() }
+        let offsets = counts + rows * m
+        counts.initialize(repeating: 0, count: rows * m)
+        regions.forEachRun { k, r, s, e in counts[r * m + k] += e - s }
+        var base = [Int](repeating: 0, count: m + 1)
         for k in 0..<m {
-            let list = runs[first[k]..<first[k + 1]]
-            var n = 0
-            for run in list {
-                let r = Int(rowOf[Int(run)]), s = Int(parts.start[Int(run)]), e = Int(parts.end[Int(run)])
-                (values + n).update(from: z + r * cols + s, count: e - s)
-                n += e - s
-            }
-            let background = _countingMedian(values, n, scratch: frameB, split: splitRows)   // = _median, by counting
-            for r in 0..<rows { y[r * m + k] = -background }
-            // the region's pixels of one row: its consecutive runs of that row
-            var q = list.startIndex, offset = 0
-            while q < list.endIndex {
-                let r = Int(rowOf[Int(list[q])])
-                let rowFirst = offset
-                while q < list.endIndex && Int(rowOf[Int(list[q])]) == r {
-                    offset += Int(parts.end[Int(list[q])] - parts.start[Int(list[q])])
-                    q += 1
+            var o = base[k]
+            for r in 0..<rows { offsets[r * m + k] = o; o += counts[r * m + k] }
+            base[k + 1] = o
+        }
+        var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
+        let values = frameA, corrected = compatibility == .corrected
+        w.withUnsafeMutableBufferPointer { wb in
+            y.withUnsafeMutableBufferPointer { yb in
+                let w = wb.baseAddress!, y = yb.baseAddress!
+                forEachBlock { b, block in
+                    let scratch = blockBuffer(b, 0)
+                    for r in block {
+                        // gather the row's runs (a region's runs of one row are in column order), then its medians
+                        let cursor = offsets + r * m
+                        regions.forEachRun(rows: r ..< r + 1) { k, _, s, e in
+                            (values + cursor[k]).update(from: z + r * cols + s, count: e - s)
+                            cursor[k] += e - s
+                        }
+                        for k in 0..<m {
+                            let count = counts[r * m + k]
+                            cursor[k] -= count
+                            if count > 2 {
+                                y[r * m + k] = _countingMedian(values + cursor[k], count, scratch: scratch)
+                                w[r * m + k] = Double(count)
+                            } else {
+                                w[r * m + k] = corrected ? 0 : Double(count)
+                            }
+                        }
+                    }
                 }
-                let count = offset - rowFirst
-                if count > 2 {
-                    y[r * m + k] = _countingMedian(values + rowFirst, count, scratch: scratch) - background
-                    w[r * m + k] = Double(count)
-                } else {
-                    w[r * m + k] = compatibility == .corrected ? 0 : Double(count)
+                for k in 0..<m {
+                    let n = base[k + 1] - base[k]
+                    let background = _countingMedian(values + base[k], n, scratch: frameB, split: splitRows)
+                    for r in 0..<rows {   // rows with a median: median − background; the others −background
+                        y[r * m + k] = counts[r * m + k] > 2 ? y[r * m + k] - background : -background
+                    }
                 }
             }
         }

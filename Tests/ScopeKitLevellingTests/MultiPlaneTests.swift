@@ -398,6 +398,37 @@ import ScopeKitCore
         }
     }
 
+    /// The in-range histogram fast path (bins from the scaled position, edges read only near a bin boundary)
+    /// against the edge-checked path, value for value: uniform values, values on the edges, a large offset.
+    @Test func inRangeBinCountsMatchEdgeCheckedCounts() {
+        var g = SeededGenerator(seed: 13)
+        for (n, kind) in [(1, 0), (7, 0), (1001, 0), (4099, 1), (2048, 2), (3000, 3)] {
+            var v = (0..<n).map { i -> Double in
+                switch kind {
+                case 1: return Double(i % 257) * (2.6 / 256) - 0.7                  // the edges themselves
+                case 2: return 1e6 + 1e-3 * g.nextUniform()                        // many values near edges
+                case 3: return Double(Int(g.nextUniform() * 9)) * 0.125             // few distinct values
+                default: return g.nextUniform() * 3 - 1
+                }
+            }
+            if n > 1 { v[0] = v.min()!; v[n - 1] = v.max()! }
+            let lo = v.min()!, hi = v.max()!
+            guard lo < hi else { continue }
+            for bins in [2, 7, 256] {
+                let edges = _histogramEdges(bins: bins, lo: lo, hi: hi)
+                var fast = [Int](repeating: -1, count: bins), checked = [Int](repeating: -1, count: bins)
+                v.withUnsafeBufferPointer { p in
+                    _countBins(p.baseAddress!, n, bins: bins, lo: lo, hi: hi, edges: edges, allInRange: true,
+                               into: &fast)
+                    _countBins(p.baseAddress!, n, bins: bins, lo: lo, hi: hi, edges: edges, allInRange: false,
+                               into: &checked)
+                }
+                #expect(fast == checked, "n \(n) kind \(kind) bins \(bins)")
+                #expect(fast.reduce(0, +) == n)
+            }
+        }
+    }
+
     /// Run-based labelling against a plain flood fill: same labels (raster order of first pixel), same sizes.
     @Test func labelsMatchFloodFill() {
         var g = SeededGenerator(seed: 11)

@@ -70,7 +70,9 @@ extension _Frame {
         switch rule {
         case .autoEdges(let factor, let radius):
             let threshold = _autoEdgeEnergy(smooth, factor: factor, into: scratch)
-            bits.pack(scratch) { $0 > threshold }
+            // energy > threshold, i.e. in [threshold⁺, +∞] (nothing when the threshold is +∞ or NaN)
+            let above = threshold < .infinity ? threshold.nextUp : .infinity
+            bits.pack(scratch, inside: above, threshold < .infinity ? .infinity : -.infinity, invert: false)
             bits.removeSmall(value: true, maximumSize: 99, eight: false)
             bits.removeSmall(value: false, maximumSize: 49, eight: false)
             let diamond = _BinaryMorphology.diamondWidths(radius)
@@ -82,7 +84,7 @@ extension _Frame {
             for _ in 0..<3 { bits.erode(_BinaryMorphology.diamondWidths(1)) }
         case .otsuEdges(let bins):
             let t = try _otsuThreshold(smooth, n, bins: bins)
-            bits.pack(smooth) { !($0 <= t) }
+            bits.pack(smooth, inside: -.infinity, t, invert: true)   // !(x ≤ t)
             bits.perimeter()
             bits.removeSmall(value: true, maximumSize: 99, eight: true)
             bits.removeSmall(value: false, maximumSize: 49, eight: true)
@@ -90,7 +92,7 @@ extension _Frame {
             bits.removeSmall(value: true, maximumSize: 99, eight: true)
             bits.removeSmall(value: false, maximumSize: 49, eight: true)
         case .histogramEdges(let low, let high):
-            bits.pack(smooth) { !($0 >= low && $0 <= high) }
+            bits.pack(smooth, inside: low, high, invert: true)
             bits.perimeter()
             bits.dilate(_BinaryMorphology.diskWidths(3))
         default:

@@ -170,12 +170,12 @@ extension _Frame {
             let n = allFinite ? count : _gatherFinite(into: frameA)
             guard n > 0 else { setMask { _ in false }; return }
             let t = try _otsuThreshold(values, n, bins: bins)
-            if keepAbove { setMask { $0 > t } } else { setMask { $0 <= t } }
+            if keepAbove { setMask(low: t.nextUp, high: .infinity) } else { setMask(low: -.infinity, high: t) }   // t finite
         case .otsuTwoLevel(let bins):
             let values = _finiteArray()
             guard values.count > 0 else { setMask { _ in false }; return }
             let t = try values.multiOtsuThresholds(classes: 3, bins: bins)
-            setMask { $0 > t[0] && $0 <= t[1] }
+            setMask(low: t[0].nextUp, high: t[1])   // t[0] < x ≤ t[1]; thresholds finite
         case .outliers(let k):
             let (mean, std, _) = _finiteMoments()
             setMask { abs($0 - mean) <= k * std }
@@ -264,7 +264,7 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
             k &+= _bit(x >= e[k + 1])
             return k
         }
-        guard allInRange && n < Int(Int32.max) else {
+        guard allInRange && n < Int(Int32.max) && bins < 1 << 40 else {
             counts.update(repeating: 0, count: bins)
             for i in 0..<n {
                 let x = v[i]
@@ -290,13 +290,20 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
             let lov = SIMD4<Double>(repeating: lo), normv = SIMD4<Double>(repeating: norm)
             var i = 0
             let marginv = SIMD4<Double>(repeating: margin), upperv = SIMD4<Double>(repeating: upper)
+            // ⌊t⌋ without conversions (0 ≤ t ≤ bins < 2⁵¹): t + 2⁵² rounds t to the nearest integer, held in the
+            // low bits of that sum; one less where the nearest integer is above t
+            let magic = SIMD4<Double>(repeating: 0x1p52), magicBits = SIMD4<Int64>(repeating: 0x4330_0000_0000_0000)
             while i + 4 <= n {
                 let x = SIMD4<Double>(unaligned: v + i)
                 let t = (x - lov) * normv
-                let k0 = Int(t[0]), k1 = Int(t[1]), k2 = Int(t[2]), k3 = Int(t[3])
-                let f = t - SIMD4<Double>(Double(k0), Double(k1), Double(k2), Double(k3))
+                let r = t + magic, nearest = r - magic
+                let up = nearest .> t
+                let f = t - (nearest - SIMD4<Double>(repeating: 0).replacing(with: 1, where: up))
+                let k = unsafeBitCast(r, to: SIMD4<Int64>.self) &- magicBits
+                    &- SIMD4<Int64>(repeating: 0).replacing(with: 1, where: up)
                 if all((f .> marginv) .& (f .< upperv)) {   // t ≤ bins, so k = bins has f = 0 and fails
-                    h[k0] &+= 1; h[stride + k1] &+= 1; h[2 * stride + k2] &+= 1; h[3 * stride + k3] &+= 1
+                    h[Int(k[0])] &+= 1; h[stride + Int(k[1])] &+= 1
+                    h[2 * stride + Int(k[2])] &+= 1; h[3 * stride + Int(k[3])] &+= 1
                 } else {
                     h[fastBin(x[0], t[0])] &+= 1; h[stride + fastBin(x[1], t[1])] &+= 1
                     h[2 * stride + fastBin(x[2], t[2])] &+= 1; h[3 * stride + fastBin(x[3], t[3])] &+= 1

@@ -359,6 +359,8 @@ import ScopeKitCore
             #expect(f.smoothedValid)
             #expect(!zip(before, UnsafeBufferPointer(start: f.z, count: f.count)).allSatisfy { $0 == $1 }, "\(step) is a no-op")
             let kept = Array(UnsafeBufferPointer(start: f.smoothed!, count: f.count))
+            // the extrema kept on the way are the kept heights' own
+            #expect(f.smoothedRange?.low == kept.min() && f.smoothedRange?.high == kept.max(), "\(step)")
             f.smoothedValid = false
             let fresh = f._smoothedHeights()
             let worst = (0..<f.count).map { abs(kept[$0] - fresh[$0]) }.max()!

@@ -35,6 +35,9 @@ final class _Frame {
     /// Whether ``smoothed`` belongs to the current `z` (cleared by ``load(_:)`` and by every step that changes
     /// `z` without updating it).
     var smoothedValid = false
+    /// The least and greatest of ``smoothed`` when a step that changed them computed both on the way
+    /// (``_subtractSeparable(columns:rows:)``), so the next Otsu edge mask skips its extrema pass; nil otherwise.
+    var smoothedRange: (low: Double, high: Double)?
     /// The orthonormal line basis cache of ``_lineBasis(length:degree:)``: key and values.
     var basisKey = (length: 0, degree: -1)
     var basis: UnsafeMutablePointer<Double>?

@@ -83,7 +83,7 @@ extension _Frame {
             bits.closingNear([(-1, -1), (-1, 1), (0, 0), (1, -1), (1, 1)])
             for _ in 0..<3 { bits.erode(_BinaryMorphology.diamondWidths(1)) }
         case .otsuEdges(let bins):
-            let t = try _otsuThreshold(smooth, n, bins: bins)
+            let t = try _otsuThreshold(smooth, n, bins: bins, range: smoothedRange)
             bits.pack(smooth, inside: -.infinity, t, invert: true)   // !(x ≤ t)
             bits.perimeter()
             bits.removeSmall(value: true, maximumSize: 99, eight: true)
@@ -113,6 +113,7 @@ extension _Frame {
         if smoothed == nil { smoothed = .allocate(capacity: Swift.max(count, 1)) }
         let out = smoothed!
         if smoothedValid { return out }
+        smoothedRange = nil
         let n = count
         var m = n
         if !allFinite {
@@ -132,7 +133,7 @@ extension _Frame {
     }
 
     /// Subtracts the background `bx[c] + by[r]` (`bx` absent: `by[r]` alone) from `z`, by row blocks, and keeps
-    /// ``smoothed`` in step: Gaussian filtering is linear, and the filter of a background constant along one
+    /// ``smoothed`` (and ``smoothedRange``, its extrema) in step: Gaussian filtering is linear, and the filter of a background constant along one
     /// axis is the 1-D filter along the other, so the smoothed heights lose the 1-D filtered `bx` and `by`
     /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights).
     ///
@@ -149,7 +150,10 @@ extension _Frame {
                 for r in 0..<rows { gy[r] = _gaussianAt(by, r, rows, h, radius) }
             }
         }
-        forEachBlock { _, block in
+        let lows = lineE, highs = lineE + blockCount   // per block: the least and greatest smoothed height
+        forEachBlock { b, block in
+            var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
+            var lo = Double.infinity, hi = -Double.infinity
             for r in block {
                 let p = z + r * cols, y = by[r]
                 if let bx {
@@ -158,10 +162,29 @@ extension _Frame {
                     for c in 0..<cols { p[c] -= y }
                 }
                 if let smooth {
-                    let q = smooth + r * cols, g = gy[r]
-                    for c in 0..<cols { q[c] -= gx[c] + g }
+                    let q = smooth + r * cols, g = SIMD4<Double>(repeating: gy[r])
+                    var c = 0
+                    while c + 4 <= cols {
+                        let x = SIMD4<Double>(unaligned: q + c) - (SIMD4<Double>(unaligned: gx + c) + g)
+                        storeUnaligned(x, q + c)
+                        lo4 = lo4.replacing(with: x, where: x .< lo4)
+                        hi4 = hi4.replacing(with: x, where: x .> hi4)
+                        c += 4
+                    }
+                    while c < cols {
+                        q[c] -= gx[c] + g[0]
+                        lo = Swift.min(lo, q[c]); hi = Swift.max(hi, q[c])
+                        c += 1
+                    }
                 }
             }
+            lows[b] = Swift.min(lo, Swift.min(Swift.min(lo4[0], lo4[1]), Swift.min(lo4[2], lo4[3])))
+            highs[b] = Swift.max(hi, Swift.max(Swift.max(hi4[0], hi4[1]), Swift.max(hi4[2], hi4[3])))
+        }
+        if smooth != nil {
+            var lo = Double.infinity, hi = -Double.infinity
+            for b in 0..<blockCount { lo = Swift.min(lo, lows[b]); hi = Swift.max(hi, highs[b]) }
+            smoothedRange = (lo, hi)
         }
     }
 

@@ -94,10 +94,12 @@ extension _Frame {
     /// `threshold_otsu(values, nbins=bins)`), with the extrema and the bin counts made by chunks on several
     /// threads when ``splitRows`` (integer counts, so the same threshold at any thread count).
     ///
+    /// - Parameter range: the values' least and greatest, when already known (e.g. ``smoothedRange``).
     /// - Throws: ``ScopeKitError/usage(_:)`` for `bins < 2`; ``ScopeKitError/badInput(_:file:)`` for infinite
     ///   values.
     /// - Complexity: O(n + bins × chunks).
-    func _otsuThreshold(_ v: UnsafePointer<Double>, _ n: Int, bins: Int) throws -> Double {
+    func _otsuThreshold(_ v: UnsafePointer<Double>, _ n: Int, bins: Int,
+                        range: (low: Double, high: Double)? = nil) throws -> Double {
         guard bins >= 2 else { throw ScopeKitError.usage("Otsu's threshold needs at least 2 bins, got \(bins)") }
         precondition(n > 0)
         let chunks = Swift.min(blockCount, Swift.max(1, n / 4096))
@@ -105,7 +107,9 @@ extension _Frame {
         let lows = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
         defer { lows.deallocate() }
         let highs = lows + chunks
-        _forEachTask(chunks, split: splitRows) { b in
+        if let range {   // the values' extrema, already known
+            for b in 0..<chunks { lows[b] = range.low; highs[b] = range.high }
+        } else { _forEachTask(chunks, split: splitRows) { b in
             let r = chunk(b)
             var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
             var i = r.lowerBound
@@ -120,7 +124,7 @@ extension _Frame {
             while i < r.upperBound { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]); i += 1 }
             lows[b] = lo
             highs[b] = hi
-        }
+        } }
         var lo = Double.infinity, hi = -Double.infinity
         for b in 0..<chunks { lo = Swift.min(lo, lows[b]); hi = Swift.max(hi, highs[b]) }
         guard lo.isFinite && hi.isFinite else {

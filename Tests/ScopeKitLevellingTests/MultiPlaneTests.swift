@@ -370,6 +370,18 @@ import ScopeKitCore
         #expect(!f.smoothedValid, "other steps that change z drop the kept smoothing")
     }
 
+    /// The smoothed heights are kept in step only while a later step reads them: in multi-plane (Otsu), the
+    /// last weighted plane and median line drop them.
+    @Test func smoothingKeptOnlyWhileAnEdgeMaskFollows() {
+        let steps = LevellingRoutine.multiPlaneOtsu.pipeline(statistics: .perFrame).steps
+        let needed = LevellingStep._smoothingNeededAfter(steps)
+        let lastEdge = steps.lastIndex { $0.usesEdgeSmoothing }!
+        #expect(needed[..<lastEdge].allSatisfy { $0 })
+        #expect(needed[lastEdge...].allSatisfy { !$0 })
+        #expect(LevellingStep._smoothingNeededAfter([.iterate(steps: [], until: Convergence()), .meanPlane]) == [false, false])
+        #expect(LevellingStep._smoothingNeededAfter([.meanPlane, .iterate(steps: [], until: Convergence())]) == [true, false])
+    }
+
     /// The frame's chunked Otsu threshold equals Core's `otsuThreshold` (scikit-image's) on float64 values,
     /// including values on bin edges, few distinct values and a constant frame, split or not.
     @Test func frameOtsuMatchesCore() throws {

@@ -38,6 +38,9 @@ final class _Frame {
     /// The least and greatest of ``smoothed`` when a step that changed them computed both on the way
     /// (``_subtractSeparable(columns:rows:)``), so the next Otsu edge mask skips its extrema pass; nil otherwise.
     var smoothedRange: (low: Double, high: Double)?
+    /// Whether a later step reads ``smoothed`` (set by the pipeline before each step): when not, the weighted
+    /// plane and median line drop it instead of keeping it in step.
+    var keepSmoothing = true
     /// The orthonormal line basis cache of ``_lineBasis(length:degree:)``: key and values.
     var basisKey = (length: 0, degree: -1)
     var basis: UnsafeMutablePointer<Double>?
@@ -227,6 +230,7 @@ enum _FramePool {
             let f = free.remove(at: i)
             lock.unlock()
             f.skippedFits = 0
+            f.keepSmoothing = true
             return f
         }
         lock.unlock()

@@ -140,6 +140,7 @@ extension _Frame {
     /// - Complexity: O(pixels + 17·(rows + cols)).
     func _subtractSeparable(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>) {
         let rows = self.rows, cols = self.cols, z = self.z
+        if !keepSmoothing { smoothedValid = false }   // no later step reads it
         let smooth = smoothedValid ? smoothed : nil
         let gx = lineC, gy = lineD
         if smooth != nil {

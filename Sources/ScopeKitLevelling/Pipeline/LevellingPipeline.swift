@@ -104,6 +104,7 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                 let isLast = si == segments.count - 1
                 var nextMoments = [_FiniteMoments](repeating: _FiniteMoments(), count: isLast ? 0 : frames)
                 let limitsBox = limits
+                let smoothingNeeded = LevellingStep._smoothingNeededAfter(segment)
                 out.withUnsafeMutableBufferPointer { data in image.withUnsafeBufferPointer { input in
                   nextMoments.withUnsafeMutableBufferPointer { momentsOut in
                     let momentsBox = UncheckedSendable(isLast ? nil : momentsOut.baseAddress)
@@ -128,7 +129,10 @@ public struct LevellingPipeline: Codable, Sendable, Equatable {
                                     f.resetMask()
                                     f.skippedFits = 0
                                     do {
-                                        for step in segment { try f.apply(step, limits: limitsBox) }
+                                        for (j, step) in segment.enumerated() {
+                                            f.keepSmoothing = smoothingNeeded[j]
+                                            try f.apply(step, limits: limitsBox)
+                                        }
                                     } catch {
                                         errorLock.lock()
                                         if firstError == nil {

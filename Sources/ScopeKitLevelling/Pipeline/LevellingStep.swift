@@ -65,4 +65,24 @@ public indirect enum LevellingStep: Codable, Sendable, Equatable {
         if case .mask(.gaussian(_, _, _, .wholeMovie, _)) = self { return true }
         return false
     }
+
+    /// Whether the step reads the edge masks' smoothed heights (an edge mask rule, or an iteration that may
+    /// hold one).
+    var usesEdgeSmoothing: Bool {
+        switch self {
+        case .mask(.autoEdges), .mask(.otsuEdges), .mask(.histogramEdges), .iterate: return true
+        default: return false
+        }
+    }
+
+    /// For each step of `steps`, whether a later step reads the smoothed heights: where none does, the
+    /// weighted plane and median line need not keep them in step (``_Frame/keepSmoothing``).
+    static func _smoothingNeededAfter(_ steps: [LevellingStep]) -> [Bool] {
+        var needed = [Bool](repeating: false, count: steps.count), later = false
+        for j in steps.indices.reversed() {
+            needed[j] = later
+            later = later || steps[j].usesEdgeSmoothing
+        }
+        return needed
+    }
 }

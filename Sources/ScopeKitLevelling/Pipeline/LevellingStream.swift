@@ -288,7 +288,9 @@ final class _StreamEngine<T: LevellingScalar>: @unchecked Sendable {
         }
         f.resetMask()
         f.skippedFits = 0
+        let smoothingNeeded = LevellingStep._smoothingNeededAfter(segments[k].steps)
         for (j, step) in segments[k].steps.enumerated() {
+            f.keepSmoothing = smoothingNeeded[j]
             recorder?.before(f)
             try f.apply(step, limits: j == 0 ? limits[k] : nil)
             recorder?.after(f, step: step, index: segments[k].first + j)

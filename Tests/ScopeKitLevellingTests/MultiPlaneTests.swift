@@ -382,6 +382,29 @@ import ScopeKitCore
         #expect(LevellingStep._smoothingNeededAfter([.meanPlane, .iterate(steps: [], until: Convergence())]) == [true, false])
     }
 
+    /// The kept weighted regions follow the mask: a changed mask is labelled again, the same mask reuses them.
+    @Test func keptRegionsFollowTheMask() {
+        let rows = 40, cols = 70
+        func frame() -> _Frame {
+            let f = _Frame(rows: rows, cols: cols)
+            for i in 0..<(rows * cols) { f.z[i] = Double((i / cols) / 10 + (i % cols) / 20) }   // a grid of steps
+            f.allFinite = true
+            f.resetMask()
+            return f
+        }
+        let f = frame()
+        f.setMask(low: 0, high: 3)
+        let a = f._weightedRegions()
+        f.setMask(low: 2, high: 5)
+        let b = f._weightedRegions(), again = f._weightedRegions()
+        let g = frame()
+        g.setMask(low: 2, high: 5)
+        let fresh = g._weightedRegions()
+        #expect(a.sizes != b.sizes)
+        #expect(b.sizes == fresh.sizes && b.slot == fresh.slot && b.parts.start == fresh.parts.start)
+        #expect(again.sizes == b.sizes && again.parts.component == b.parts.component)
+    }
+
     /// The frame's chunked Otsu threshold equals Core's `otsuThreshold` (scikit-image's) on float64 values,
     /// including values on bin edges, few distinct values and a constant frame, split or not.
     @Test func frameOtsuMatchesCore() throws {

@@ -41,6 +41,9 @@ final class _Frame {
     /// Whether a later step reads ``smoothed`` (set by the pipeline before each step): when not, the weighted
     /// plane and median line drop it instead of keeping it in step.
     var keepSmoothing = true
+    /// The last weighted regions (``_weightedRegions()``) and the packed pixels they were found in.
+    var keptRegions: _WeightedRegions?
+    var regionsKey: UnsafeMutablePointer<UInt64>?
     /// The orthonormal line basis cache of ``_lineBasis(length:degree:)``: key and values.
     var basisKey = (length: 0, degree: -1)
     var basis: UnsafeMutablePointer<Double>?
@@ -85,7 +88,7 @@ final class _Frame {
         z.deallocate(); used.deallocate(); baseMask.deallocate(); frameA.deallocate(); frameB.deallocate()
         lineA.deallocate(); lineB.deallocate(); lineC.deallocate(); lineD.deallocate(); lineE.deallocate()
         flags.deallocate(); labels.deallocate(); basis?.deallocate(); blockScratch.deallocate()
-        smoothed?.deallocate()
+        smoothed?.deallocate(); regionsKey?.deallocate()
     }
 
     /// Scratch buffer `k` (< ``blockBuffers``, `lineLength` values) of row block `b`.

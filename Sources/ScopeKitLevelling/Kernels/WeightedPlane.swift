@@ -80,6 +80,9 @@ struct _WeightedRegions {
 extension _Frame {
     /// The regions of the used pixels (see ``_WeightedRegions``).
     ///
+    /// The last result is kept with its packed pixels (``regionsKey``): a weighted median line after a weighted
+    /// plane on the same mask finds the same pixels and reuses it instead of labelling again.
+    ///
     /// - Complexity: O(pixels / 8 + runs): the used pixels are packed into 64-pixel words.
     func _weightedRegions() -> _WeightedRegions {
         let bits = _PackedRows(rows: rows, cols: cols, split: splitRows)
@@ -91,6 +94,11 @@ extension _Frame {
             for i in 0..<count { valid[i] = isUsed(i) }
             bits.pack(valid, invert: false)
         }
+        let words = rows * bits.words
+        if regionsKey == nil { regionsKey = .allocate(capacity: Swift.max(words, 1)) }
+        let key = regionsKey!
+        if let kept = keptRegions, (0..<words).allSatisfy({ key[$0] == bits.bits[$0] }) { return kept }
+        key.update(from: bits.bits, count: words)
         let parts = _RunComponents(bits, value: true, eight: true)
         let minimum = Swift.max(1, Int((0.01 * Double(rows) * Double(cols)).rounded(.down)))
         var slot = [Int32](repeating: -1, count: parts.count), kept: [Int] = []
@@ -98,7 +106,9 @@ extension _Frame {
             slot[l] = Int32(kept.count)
             kept.append(parts.sizes[l])
         }
-        return _WeightedRegions(parts: parts, slot: slot, sizes: kept)
+        let regions = _WeightedRegions(parts: parts, slot: slot, sizes: kept)
+        keptRegions = regions
+        return regions
     }
 
     /// NanoLocz `level_weighted` "plane" (see ``Levelling/weightedPlane(_:xOrder:yOrder:compatibility:mask:)``).

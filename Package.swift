@@ -61,10 +61,21 @@ let package = Package(
             name: "ScopeKitZSpacing",
             dependencies: ["ScopeKitCore", "ScopeKitIO"],
             swiftSettings: optimized),
+        // Levelling hot kernels (Gaussian smoothing, histogram bins) as @inline(__always) functions, so each caller
+        // instantiates them with its own code generation.
+        .target(
+            name: "ScopeKitLevellingKernels",
+            dependencies: ["ScopeKitCore"],
+            swiftSettings: optimized),
+        // The same kernels compiled for AVX2 + FMA (x86-64), chosen at run time by ScopeKitLevelling.
+        .target(
+            name: "ScopeKitLevellingAVX2",
+            dependencies: ["ScopeKitLevellingKernels"],
+            swiftSettings: optimized + avx2),
         // AFM/SPM levelling (NanoLocz, Gwyddion) and AFM file formats.
         .target(
             name: "ScopeKitLevelling",
-            dependencies: ["ScopeKitCore", "ScopeKitIO"],
+            dependencies: ["ScopeKitCore", "ScopeKitIO", "ScopeKitLevellingKernels", "ScopeKitLevellingAVX2"],
             swiftSettings: optimized),
         // Flat-field hot kernels (LADMAP sweep, resize row pass, uint16 apply) as @inline(__always) functions, so
         // each caller instantiates them with its own code generation.
@@ -108,7 +119,9 @@ let package = Package(
         .testTarget(name: "ScopeKitFourierTests", dependencies: ["ScopeKitFourier", "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitRenderTests", dependencies: ["ScopeKitRender", "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitZSpacingTests", dependencies: ["ScopeKitZSpacing", "ScopeKitTestSupport"]),
-        .testTarget(name: "ScopeKitLevellingTests", dependencies: ["ScopeKitLevelling", "ScopeKitTestSupport"]),
+        .testTarget(name: "ScopeKitLevellingTests",
+                    dependencies: ["ScopeKitLevelling", "ScopeKitLevellingKernels", "ScopeKitLevellingAVX2",
+                                   "ScopeKitTestSupport"]),
         .testTarget(name: "ScopeKitFlatFieldTests",
                     dependencies: ["ScopeKitFlatField", "ScopeKitFlatFieldKernels", "ScopeKitFlatFieldAVX2",
                                    "ScopeKitTestSupport"]),

@@ -1,5 +1,7 @@
 import Foundation
 import ScopeKitCore
+import ScopeKitLevellingAVX2
+import ScopeKitLevellingKernels
 
 // NanoLocz `thresholder` edge masks ("auto edges", "otsu edges", "hist edges"), specified by behaviour;
 // parity oracle: pnanolocz 0.1.0 `thresholder.py` (scipy.ndimage `gaussian_filter`/`sobel` with
@@ -147,8 +149,8 @@ extension _Frame {
             let (half, radius) = _gaussianHalfKernel(sigma: _Frame.edgeSmoothingSigma)
             half.withUnsafeBufferPointer { h in
                 let h = h.baseAddress!
-                for c in 0..<cols { gx[c] = bx.map { _gaussianAt($0, c, cols, h, radius) } ?? 0 }
-                for r in 0..<rows { gy[r] = _gaussianAt(by, r, rows, h, radius) }
+                for c in 0..<cols { gx[c] = bx.map { gaussianNearestAt($0, c, cols, h, radius) } ?? 0 }
+                for r in 0..<rows { gy[r] = gaussianNearestAt(by, r, rows, h, radius) }
             }
         }
         let lows = lineE, highs = lineE + blockCount   // per block: the least and greatest smoothed height
@@ -201,107 +203,30 @@ extension _Frame {
     }
 
     /// scipy `gaussian_filter(src, sigma, mode="nearest")` (truncate 4) into `dst`: along columns, then rows,
-    /// each output summed as scipy's symmetric `correlate1d` does (centre, then pairs from the outside in).
-    ///
-    /// Row block by row block: the column pass writes the block's rows of `scratch` (reading 2·radius halo rows
-    /// of `src`), the row pass reads them back while they are in cache. Eight outputs at a time are accumulated
-    /// in registers over the whole kernel, in scipy's order per output, so each value is the same bits as one
-    /// at a time.
+    /// each output summed as scipy's symmetric `correlate1d` does, row block by row block
+    /// (``gaussianNearestBlock(_:into:scratch:rows:cols:block:half:radius:rowPointers:)``; AVX2 code when
+    /// ``CPUFeatures/level`` allows, the same bits).
     ///
     /// - Complexity: O(pixels × (4·radius + 2)).
     func _gaussianNearest(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
                           scratch: UnsafeMutablePointer<Double>, sigma: Double) {
         let (weights, radius) = _gaussianHalfKernel(sigma: sigma)
-        let rows = self.rows, cols = self.cols
+        let rows = self.rows, cols = self.cols, avx2 = CPUFeatures.level == .avx2
         weights.withUnsafeBufferPointer { hb in
             let half = hb.baseAddress!
             forEachBlock { _, block in
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Double>.self, capacity: 2 * radius + 2) { rp in
-                    let up = rp.baseAddress!, down = up + radius + 1
-                    // along axis 0 (down each column): src → scratch, in strips of 64 columns so the
-                    // 2·radius + 1 rows an output row reads stay in L1 from row to row
-                    var strip = 0
-                    while strip < cols {
-                        let stripEnd = Swift.min(cols, strip + 64)
-                        for r in block {
-                            var j = 1
-                            while j <= radius {
-                                up[j] = src + Swift.max(r - j, 0) * cols
-                                down[j] = src + Swift.min(r + j, rows - 1) * cols
-                                j += 1
-                            }
-                            let out = scratch + r * cols, centre = src + r * cols
-                            var c = strip
-                            while c + 8 <= stripEnd {
-                                _symmetricEight(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
-                                c += 8
-                            }
-                            while c < stripEnd {
-                                var s = centre[c] * half[0]
-                                j = radius
-                                while j > 0 { s += (up[j][c] + down[j][c]) * half[j]; j -= 1 }
-                                out[c] = s
-                                c += 1
-                            }
-                        }
-                        strip = stripEnd
+                    if avx2 {
+                        gaussianNearestBlockAVX2(src, into: dst, scratch: scratch, rows: rows, cols: cols,
+                                                 block: block, half: half, radius: radius,
+                                                 rowPointers: rp.baseAddress!)
+                    } else {
+                        gaussianNearestBlock(src, into: dst, scratch: scratch, rows: rows, cols: cols, block: block,
+                                             half: half, radius: radius, rowPointers: rp.baseAddress!)
                     }
-                }
-                // along axis 1 (each row): scratch → dst; interior columns eight at a time, the ends clamped
-                let lo = Swift.min(radius, cols), hi = Swift.max(cols - radius, lo)
-                for r in block {
-                    let p = UnsafePointer(scratch + r * cols), out = dst + r * cols
-                    for c in 0..<lo { out[c] = _gaussianAt(p, c, cols, half, radius) }
-                    var c = lo
-                    while c + 8 <= hi {
-                        _symmetricEight(p + c, half, radius, into: out + c) { (p + c - $0, p + c + $0) }
-                        c += 8
-                    }
-                    while c < hi {
-                        var s = p[c] * half[0]
-                        var j = radius
-                        while j > 0 { s += (p[c - j] + p[c + j]) * half[j]; j -= 1 }
-                        out[c] = s
-                        c += 1
-                    }
-                    for c in hi..<cols { out[c] = _gaussianAt(p, c, cols, half, radius) }
                 }
             }
         }
-    }
-
-    /// Eight outputs of a symmetric kernel, `centre·half[0] + Σ_{j = radius…1} (lower_j + upper_j)·half[j]`
-    /// lane by lane in that order (scipy's `correlate1d` order), accumulated in registers; `pair(j)` gives the
-    /// eight values at distance `j` on each side.
-    @inline(__always)
-    func _symmetricEight(_ centre: UnsafePointer<Double>, _ half: UnsafePointer<Double>, _ radius: Int,
-                         into out: UnsafeMutablePointer<Double>,
-                         _ pair: (Int) -> (UnsafePointer<Double>, UnsafePointer<Double>)) {
-        let h0 = SIMD4<Double>(repeating: half[0])
-        var s0 = SIMD4<Double>(unaligned: centre) * h0
-        var s1 = SIMD4<Double>(unaligned: centre + 4) * h0
-        var j = radius
-        while j > 0 {
-            let hj = SIMD4<Double>(repeating: half[j]), (l, u) = pair(j)
-            s0 += (SIMD4<Double>(unaligned: l) + SIMD4<Double>(unaligned: u)) * hj
-            s1 += (SIMD4<Double>(unaligned: l + 4) + SIMD4<Double>(unaligned: u + 4)) * hj
-            j -= 1
-        }
-        storeUnaligned(s0, out)
-        storeUnaligned(s1, out + 4)
-    }
-
-    /// One output of a 1-D pass with the line's end values repeated (`p` has `n` values).
-    @inline(__always)
-    func _gaussianAt(_ p: UnsafePointer<Double>, _ c: Int, _ n: Int,
-                     _ half: UnsafePointer<Double>, _ radius: Int) -> Double {
-        var s = p[c] * half[0]
-        var j = radius
-        while j > 0 {
-            s += (p[Swift.max(c - j, 0)] + p[Swift.min(c + j, n - 1)]) * half[j]
-            j -= 1
-        }
-        return s
     }
 
     /// The Sobel energy of the smoothed heights `s` into `energy`, and the "auto edges" threshold above which a

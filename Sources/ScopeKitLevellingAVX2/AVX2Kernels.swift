@@ -1,0 +1,29 @@
+import ScopeKitLevellingKernels
+
+// The levelling hot kernels instantiated with AVX2 code generation: on x86-64 this module is compiled with
+// `-target-cpu haswell` (Package.swift), and each entry point inlines a generic-free kernel of
+// ScopeKitLevellingKernels, so its loops use 256-bit registers. Callers run them only when
+// `CPUFeatures.level == .avx2`; the kernels contain no fused multiply-add and sum in a fixed lane order, so they
+// give the same bits as the baseline instantiation. On other architectures the entry points exist too (with the
+// baseline code generation) but are never chosen.
+
+/// ``gaussianNearestBlock(_:into:scratch:rows:cols:block:half:radius:rowPointers:)`` with AVX2 code generation.
+///
+/// - Complexity: O(block rows × cols × (4·radius + 2)).
+@inline(never)
+package func gaussianNearestBlockAVX2(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
+                                      scratch: UnsafeMutablePointer<Double>, rows: Int, cols: Int,
+                                      block: Range<Int>, half: UnsafePointer<Double>, radius: Int,
+                                      rowPointers: UnsafeMutablePointer<UnsafePointer<Double>>) {
+    gaussianNearestBlock(src, into: dst, scratch: scratch, rows: rows, cols: cols, block: block, half: half,
+                         radius: radius, rowPointers: rowPointers)
+}
+
+/// ``countBinsInRange(_:_:bins:lo:norm:margin:edges:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(n).
+@inline(never)
+package func countBinsInRangeAVX2(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, norm: Double,
+                                  margin: Double, edges: UnsafePointer<Double>, into h: UnsafeMutablePointer<Int32>) {
+    countBinsInRange(v, n, bins: bins, lo: lo, norm: norm, margin: margin, edges: edges, into: h)
+}

@@ -1,0 +1,63 @@
+import ScopeKitCore
+
+/// numpy's histogram bins of `v[0..<n]`, every value finite and in `[lo, hi]` (the caller's `lo`/`hi` are
+/// typically the values' own extrema), counted into four interleaved 32-bit sub-histograms
+/// `h[k·bins + bin]`, `k` = the value's lane in its group of four (the caller adds them up).
+///
+/// The scaled position `t = (x − lo)·norm` is within `margin` (in bins) of the exact position, and so is each
+/// edge's: when `t` is farther than `margin` from an integer, `⌊t⌋` is numpy's bin and the edges are not read;
+/// otherwise the bin is corrected against `edges` (numpy's rule: `edges[k] ≤ x < edges[k + 1]`, the last bin
+/// closed). `⌊t⌋` comes from the 2⁵² rounding trick (`0 ≤ t ≤ bins < 2⁴⁰`), so there is no conversion per value.
+///
+/// Inlined into its callers: `ScopeKitLevelling` (baseline) and `ScopeKitLevellingAVX2` each instantiate it.
+///
+/// - Parameters:
+///   - v: the values.
+///   - n: how many (below 2³¹).
+///   - bins: the number of bins (below 2⁴⁰).
+///   - lo: the first edge.
+///   - norm: `bins / (hi − lo)`.
+///   - margin: the distance from an integer (in bins) under which the edges are read.
+///   - edges: `bins + 1` values: the `bins` left edges, then +∞.
+///   - h: `4·bins` zeroed counters.
+/// - Complexity: O(n).
+@inlinable @inline(__always)
+package func countBinsInRange(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, norm: Double,
+                              margin: Double, edges e: UnsafePointer<Double>, into h: UnsafeMutablePointer<Int32>) {
+    /// numpy's bin of `x`: the scaled position, corrected against the edges.
+    @inline(__always) func bin(_ x: Double, _ t: Double) -> Int {
+        var k = Swift.min(Int(t), bins - 1)
+        k &-= Int(unsafeBitCast(x < e[k], to: UInt8.self))
+        k &+= Int(unsafeBitCast(x >= e[k + 1], to: UInt8.self))
+        return k
+    }
+    let upper = 1 - margin
+    @inline(__always) func fastBin(_ x: Double, _ t: Double) -> Int {
+        let k = Int(t), f = t - Double(k)
+        return f > margin && f < upper && k < bins ? k : bin(x, t)
+    }
+    let stride = bins
+    let lov = SIMD4<Double>(repeating: lo), normv = SIMD4<Double>(repeating: norm)
+    let marginv = SIMD4<Double>(repeating: margin), upperv = SIMD4<Double>(repeating: upper)
+    // t + 2⁵² rounds t to the nearest integer, held in the low bits of that sum; one less where it is above t
+    let magic = SIMD4<Double>(repeating: 0x1p52), magicBits = SIMD4<Int64>(repeating: 0x4330_0000_0000_0000)
+    let zero = SIMD4<Double>(repeating: 0), zeroBits = SIMD4<Int64>(repeating: 0)
+    var i = 0
+    while i + 4 <= n {
+        let x = SIMD4<Double>(unaligned: v + i)
+        let t = (x - lov) * normv
+        let r = t + magic, nearest = r - magic
+        let up = nearest .> t
+        let f = t - (nearest - zero.replacing(with: 1, where: up))
+        let k = unsafeBitCast(r, to: SIMD4<Int64>.self) &- magicBits &- zeroBits.replacing(with: 1, where: up)
+        if all((f .> marginv) .& (f .< upperv)) {   // t ≤ bins, so k = bins has f = 0 and fails
+            h[Int(k[0])] &+= 1; h[stride + Int(k[1])] &+= 1
+            h[2 * stride + Int(k[2])] &+= 1; h[3 * stride + Int(k[3])] &+= 1
+        } else {
+            h[fastBin(x[0], t[0])] &+= 1; h[stride + fastBin(x[1], t[1])] &+= 1
+            h[2 * stride + fastBin(x[2], t[2])] &+= 1; h[3 * stride + fastBin(x[3], t[3])] &+= 1
+        }
+        i += 4
+    }
+    while i < n { let x = v[i]; h[bin(x, (x - lo) * norm)] &+= 1; i += 1 }
+}

@@ -1,0 +1,69 @@
+import ScopeKitCore
+import Testing
+@testable import ScopeKitLevelling
+import ScopeKitLevellingAVX2
+import ScopeKitLevellingKernels
+
+/// The levelling AVX2 kernels (ScopeKitLevellingAVX2) give the same bits as the baseline ones, kernel by kernel on
+/// random data, and a whole multi-plane routine gives the same bits on both paths.
+@Suite(.serialized, .enabled(if: CPUFeatures.hasAVX2FMA, "needs a CPU with AVX2 and FMA"))
+struct LevellingSIMDDispatchTests {
+    @Test func gaussianBlock() {
+        var g = SeededGenerator(seed: 21)
+        for (rows, cols) in [(1, 1), (5, 3), (37, 70), (64, 129)] {
+            let n = rows * cols
+            let src = (0..<n).map { _ in g.nextUniform() * 10 - 3 }
+            let half: [Double] = [0.2, 0.18, 0.12, 0.08, 0.04, 0.02, 0.01, 0.005, 0.0025]
+            var a = [Double](repeating: 0, count: n), b = a, scratch = a
+            let pointers = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: 2 * half.count)
+            defer { pointers.deallocate() }
+            src.withUnsafeBufferPointer { s in
+                gaussianNearestBlock(s.baseAddress!, into: &a, scratch: &scratch, rows: rows, cols: cols,
+                                     block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers)
+                gaussianNearestBlockAVX2(s.baseAddress!, into: &b, scratch: &scratch, rows: rows, cols: cols,
+                                         block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers)
+            }
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(rows)×\(cols)")
+        }
+    }
+
+    @Test func histogramBins() {
+        var g = SeededGenerator(seed: 22)
+        for n in [1, 6, 1001, 40_000] {
+            var v = [Double](repeating: 0, count: n)
+            for i in 0..<n {   // every fifth value on a bin edge
+                v[i] = i % 5 == 0 ? Double(i % 257) * (2.6 / 256) - 0.7 : g.nextUniform() * 2.6 - 0.7
+            }
+            let lo: Double = v.min()!, hi: Double = Swift.max(v.max()!, lo + 1e-9), bins = 256
+            let norm = Double(bins) / (hi - lo)
+            var edges = _histogramEdges(bins: bins, lo: lo, hi: hi)
+            edges[bins] = .infinity
+            let margin = 64 * Double.ulpOfOne * Double(bins) * (Swift.max(abs(lo), abs(hi)) / (hi - lo) + 1)
+            var a = [Int32](repeating: 0, count: 4 * bins), b = a
+            countBinsInRange(v, n, bins: bins, lo: lo, norm: norm, margin: margin, edges: edges, into: &a)
+            countBinsInRangeAVX2(v, n, bins: bins, lo: lo, norm: norm, margin: margin, edges: edges, into: &b)
+            #expect(a == b, "n \(n)")
+        }
+    }
+
+    @Test func multiPlaneRoutineSameBits() throws {
+        var g = SeededGenerator(seed: 23)
+        let rows = 100, cols = 130
+        let image = NDArray((0..<(rows * cols)).map { i -> Double in
+            let r = i / cols, c = i % cols
+            return 0.01 * Double(c) + (r + c / 3 >= 60 ? 2 : 0) + (r % 37 < 4 && c % 29 < 5 ? 1.5 : 0)
+                + 0.05 * g.nextGaussian()
+        }, shape: [rows, cols])
+        let saved = CPUFeatures.override
+        defer { CPUFeatures.override = saved }
+        var results: [[UInt64]] = []
+        for level in [SIMDLevel.baseline, .avx2] {
+            CPUFeatures.override = level
+            for routine in [LevellingRoutine.multiPlaneOtsu, .multiPlaneEdges] {
+                let out = try routine.pipeline(statistics: .perFrame).run(on: image).levelled
+                results.append(out.elements.map(\.bitPattern))
+            }
+        }
+        #expect(results[0] == results[2] && results[1] == results[3])
+    }
+}

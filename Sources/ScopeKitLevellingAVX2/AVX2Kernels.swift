@@ -14,9 +14,10 @@ import ScopeKitLevellingKernels
 package func gaussianNearestBlockAVX2(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
                                       scratch: UnsafeMutablePointer<Double>, rows: Int, cols: Int,
                                       block: Range<Int>, half: UnsafePointer<Double>, radius: Int,
-                                      rowPointers: UnsafeMutablePointer<UnsafePointer<Double>>) {
+                                      rowPointers: UnsafeMutablePointer<UnsafePointer<Double>>,
+                                      ring: UnsafeMutablePointer<Double>) {
     gaussianNearestBlock(src, into: dst, scratch: scratch, rows: rows, cols: cols, block: block, half: half,
-                         radius: radius, rowPointers: rowPointers)
+                         radius: radius, rowPointers: rowPointers, ring: ring)
 }
 
 /// ``countBinsInRange(_:_:bins:lo:norm:margin:edges:into:)`` with AVX2 code generation.

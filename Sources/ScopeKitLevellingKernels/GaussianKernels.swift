@@ -6,8 +6,8 @@ import ScopeKitCore
 ///
 /// Each output is summed as scipy's symmetric `correlate1d` does (centre, then pairs from the outside in);
 /// sixteen (or eight) outputs at a time are accumulated in registers over the whole kernel, lane by lane in that
-/// order, so any vector width gives the same bits. The column pass runs in strips of 64 columns so the
-/// `2·radius + 1` rows an output row reads stay in L1 from row to row.
+/// order, so any vector width gives the same bits. The column pass runs in strips of 64 columns whose
+/// `2·radius + 1` rows are kept in a small ring, so they stay in L1 from row to row.
 ///
 /// Inlined into its callers: `ScopeKitLevelling` (baseline code) and `ScopeKitLevellingAVX2` (AVX2) each
 /// instantiate it.
@@ -21,35 +21,47 @@ import ScopeKitCore
 ///   - half: the normalised weights from the centre out (`half[0]` the centre, `half[j]` at distance `j`).
 ///   - radius: the kernel radius (`half` has `radius + 1` weights).
 ///   - rowPointers: room for `2·radius + 2` row pointers.
+///   - ring: room for `(2·radius + 1)·64` values.
 /// - Complexity: O(block rows × cols × (4·radius + 2)).
 @inlinable @inline(__always)
 package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>,
                                   scratch: UnsafeMutablePointer<Double>, rows: Int, cols: Int, block: Range<Int>,
                                   half: UnsafePointer<Double>, radius: Int,
-                                  rowPointers: UnsafeMutablePointer<UnsafePointer<Double>>) {
+                                  rowPointers: UnsafeMutablePointer<UnsafePointer<Double>>,
+                                  ring: UnsafeMutablePointer<Double>) {
+    guard !block.isEmpty else { return }
     let up = rowPointers, down = rowPointers + radius + 1
-    // along axis 0 (down each column): src → scratch
+    // along axis 0 (down each column): src → scratch, strip by strip of 64 columns; the rows an output row reads
+    // are copied into a ring of 2·radius + 1 short rows first (image rows a power-of-two bytes apart would all
+    // fall in the same L1 sets), edge rows repeated
+    let ringRows = 2 * radius + 1, first = block.lowerBound - radius
+    @inline(__always) func slot(_ row: Int) -> UnsafeMutablePointer<Double> { ring + ((row - first) % ringRows) * 64 }
     var strip = 0
     while strip < cols {
-        let stripEnd = Swift.min(cols, strip + 64)
+        let width = Swift.min(64, cols - strip)
+        @inline(__always) func load(_ row: Int) {
+            slot(row).update(from: src + Swift.min(Swift.max(row, 0), rows - 1) * cols + strip, count: width)
+        }
+        for row in first ..< block.lowerBound + radius { load(row) }
         for r in block {
+            load(r + radius)
             var j = 1
             while j <= radius {
-                up[j] = src + Swift.max(r - j, 0) * cols
-                down[j] = src + Swift.min(r + j, rows - 1) * cols
+                up[j] = UnsafePointer(slot(r - j))
+                down[j] = UnsafePointer(slot(r + j))
                 j += 1
             }
-            let out = scratch + r * cols, centre = src + r * cols
-            var c = strip
-            while c + 16 <= stripEnd {
+            let out = scratch + r * cols + strip, centre = UnsafePointer(slot(r))
+            var c = 0
+            while c + 16 <= width {
                 symmetricSixteen(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
                 c += 16
             }
-            while c + 8 <= stripEnd {
+            while c + 8 <= width {
                 symmetricEight(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
                 c += 8
             }
-            while c < stripEnd {
+            while c < width {
                 var s = centre[c] * half[0]
                 j = radius
                 while j > 0 { s += (up[j][c] + down[j][c]) * half[j]; j -= 1 }
@@ -57,7 +69,7 @@ package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: Unsafe
                 c += 1
             }
         }
-        strip = stripEnd
+        strip += width
     }
     // along axis 1 (each row): scratch → dst; interior columns eight at a time, the ends clamped
     let lo = Swift.min(radius, cols), hi = Swift.max(cols - radius, lo)

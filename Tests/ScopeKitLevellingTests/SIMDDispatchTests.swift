@@ -16,14 +16,36 @@ struct LevellingSIMDDispatchTests {
             let half: [Double] = [0.2, 0.18, 0.12, 0.08, 0.04, 0.02, 0.01, 0.005, 0.0025]
             var a = [Double](repeating: 0, count: n), b = a, scratch = a
             let pointers = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: 2 * half.count)
-            defer { pointers.deallocate() }
+            let ring = UnsafeMutablePointer<Double>.allocate(capacity: (2 * half.count - 1) * 64)
+            defer { pointers.deallocate(); ring.deallocate() }
             src.withUnsafeBufferPointer { s in
                 gaussianNearestBlock(s.baseAddress!, into: &a, scratch: &scratch, rows: rows, cols: cols,
-                                     block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers)
+                                     block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers,
+                                     ring: ring)
                 gaussianNearestBlockAVX2(s.baseAddress!, into: &b, scratch: &scratch, rows: rows, cols: cols,
-                                         block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers)
+                                         block: 0..<rows, half: half, radius: half.count - 1, rowPointers: pointers,
+                                     ring: ring)
             }
             #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(rows)×\(cols)")
+            // against the plain two passes with edge values repeated, each sum in scipy's order: the same bits
+            let radius = half.count - 1
+            func pass(_ x: [Double], along0: Bool) -> [Double] {
+                var y = x
+                for r in 0..<rows {
+                    for c in 0..<cols {
+                        func at(_ d: Int) -> Double {
+                            along0 ? x[Swift.min(Swift.max(r + d, 0), rows - 1) * cols + c]
+                                   : x[r * cols + Swift.min(Swift.max(c + d, 0), cols - 1)]
+                        }
+                        var t = at(0) * half[0]
+                        for j in stride(from: radius, through: 1, by: -1) { t += (at(-j) + at(j)) * half[j] }
+                        y[r * cols + c] = t
+                    }
+                }
+                return y
+            }
+            let reference = pass(pass(src, along0: true), along0: false)
+            #expect(a.map(\.bitPattern) == reference.map(\.bitPattern), "\(rows)×\(cols) against the plain passes")
         }
     }
 

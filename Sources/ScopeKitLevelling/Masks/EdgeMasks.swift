@@ -216,13 +216,16 @@ extension _Frame {
             let half = hb.baseAddress!
             forEachBlock { _, block in
                 withUnsafeTemporaryAllocation(of: UnsafePointer<Double>.self, capacity: 2 * radius + 2) { rp in
-                    if avx2 {
-                        gaussianNearestBlockAVX2(src, into: dst, scratch: scratch, rows: rows, cols: cols,
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: (2 * radius + 1) * 64) { ring in
+                        if avx2 {
+                            gaussianNearestBlockAVX2(src, into: dst, scratch: scratch, rows: rows, cols: cols,
+                                                     block: block, half: half, radius: radius,
+                                                     rowPointers: rp.baseAddress!, ring: ring.baseAddress!)
+                        } else {
+                            gaussianNearestBlock(src, into: dst, scratch: scratch, rows: rows, cols: cols,
                                                  block: block, half: half, radius: radius,
-                                                 rowPointers: rp.baseAddress!)
-                    } else {
-                        gaussianNearestBlock(src, into: dst, scratch: scratch, rows: rows, cols: cols, block: block,
-                                             half: half, radius: radius, rowPointers: rp.baseAddress!)
+                                                 rowPointers: rp.baseAddress!, ring: ring.baseAddress!)
+                        }
                     }
                 }
             }

@@ -85,24 +85,6 @@ func _countLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int {
     return c
 }
 
-/// (#(a[i] < p), #(a[i] < q)) for i < n, in one pass.
-@inline(__always)
-func _countLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double, _ q: Double) -> (Int, Int) {
-    typealias V = SIMD4<Double>
-    var accP = SIMD4<Int64>(), accQ = SIMD4<Int64>()
-    let pv = V(repeating: p), qv = V(repeating: q)
-    var i = 0
-    while i + 4 <= n {
-        let v = V(unaligned: a + i)
-        accP &+= unsafeBitCast(v .< pv, to: SIMD4<Int64>.self)   // −1 per lane where true
-        accQ &+= unsafeBitCast(v .< qv, to: SIMD4<Int64>.self)
-        i += 4
-    }
-    var cp = -Int(accP.wrappedSum()), cq = -Int(accQ.wrappedSum())
-    while i < n { cp &+= _bit(a[i] < p); cq &+= _bit(a[i] < q); i += 1 }
-    return (cp, cq)
-}
-
 /// The largest value below `p` and the smallest value at or above `p` (−∞/+∞ when there is none).
 @inline(__always)
 func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
@@ -131,11 +113,9 @@ func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Dou
 
 /// numpy's median of `a[0..<n]` (no NaN) without reordering `a`, by counting.
 ///
-/// A sorted sample of 31 (63 for n ≥ 4096) values at a fixed stride gives the first pivots. Below 4096 values
-/// (a row), the sample's ranks 10 and 20 are counted in one pass first; when they bracket the middle ranks
-/// (about 93 % of the time), the values between them are gathered and the middle ones selected. Otherwise each
-/// round counts the values below one pivot in SIMD lanes (no branch per value, no writes) and narrows a bracket
-/// [L, U) around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
+/// A sorted sample of 15 (63 for n ≥ 4096) values at a fixed stride gives the first pivots; each round counts
+/// the values below the pivot in SIMD lanes (no branch per value, no writes) and narrows a bracket [L, U)
+/// around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
 /// rank, one more pass takes the largest value below and the smallest at or above the pivot: the middle
 /// values themselves. Exact (the same value as ``_median``); once the bracket holds at most
 /// max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd distributions;
@@ -154,26 +134,12 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
     }
     guard n >= 32 else { scratch.update(from: a, count: n); return _median(scratch, n) }
     let kHigh = n / 2, kLow = n % 2 == 1 ? kHigh : kHigh - 1
-    let s = n >= 4096 ? 63 : 31, stride = n / s
+    let s = n >= 4096 ? 63 : 15, stride = n / s
     let sample = scratch
     for j in 0..<s { sample[j] = a[j * stride + stride / 2] }
     _insertionSort(sample, s)
     // #(x < L) = nL ≤ kLow and #(x < U) = nU > kHigh: both middle values lie in [L, U).
     var L = -Double.infinity, nL = 0, U = Double.infinity, nU = n
-    if !parallel && n < 4096 {
-        // a short line: the sample's ranks 10 and 20 of 31 bracket the middle ranks about 93 % of the time, and
-        // then one counting pass, one gather of about a third of the values and a small select finish
-        let lo = sample[s / 2 - 5], hi = sample[s / 2 + 5]
-        let (cLo, cHi) = _countLess(a, n, lo, hi)
-        // each count that bounds the middle ranks narrows the bracket
-        if cLo <= kLow { L = lo; nL = cLo } else if cLo > kHigh { U = lo; nU = cLo }
-        if cHi <= kLow { L = hi; nL = cHi } else if cHi > kHigh && hi < U { U = hi; nU = cHi }
-        if L == lo && U == hi && lo < hi {
-            let m = _gather(a, n, L, U, into: scratch)
-            let upper = _select(scratch, m, kHigh - nL)
-            return kLow == kHigh ? upper : (_maxBelow(scratch, kHigh - nL) + upper) / 2
-        }
-    }
     var p = sample[s / 2]
     var narrow = false
     for _ in 0..<16 {

@@ -11,7 +11,8 @@ import ScopeKitCore
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         Parallel.threadCount = 2
-        for n in [1, 2, 31, 32, 33, 64, 65, 100, 256, 257, 1000, 4096, 4097, 20_000, 40_001, 70_000] {
+        for n in [1, 2, 31, 32, 33, 35, 47, 64, 65, 100, 128, 256, 257, 511, 512, 513, 700, 1000, 2049, 4095, 4096, 4097,
+                  20_000, 40_001, 70_000] + (0..<40).map({ 40 + 37 * $0 }) {
             for kind in 0..<7 {
                 var v = (0..<n).map { _ -> Double in
                     switch kind {

@@ -28,3 +28,11 @@ package func countBinsInRangeAVX2(_ v: UnsafePointer<Double>, _ n: Int, bins: In
                                   margin: Double, edges: UnsafePointer<Double>, into h: UnsafeMutablePointer<Int32>) {
     countBinsInRange(v, n, bins: bins, lo: lo, norm: norm, margin: margin, edges: edges, into: h)
 }
+
+/// The counting median (``_countingMedian(_:_:scratch:passes:)`` on this thread) with AVX2 code generation.
+///
+/// - Complexity: O(n) per round.
+@inline(never)
+package func countingMedianAVX2(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutablePointer<Double>) -> Double {
+    _countingMedian(a, n, scratch: scratch, passes: _SerialPasses())
+}

@@ -68,6 +68,24 @@ struct LevellingSIMDDispatchTests {
         }
     }
 
+    @Test func countingMedian() {
+        var g = SeededGenerator(seed: 24)
+        for n in [1, 31, 32, 33, 512, 513, 5000] {
+            for kind in 0..<3 {
+                let v = (0..<n).map { _ -> Double in
+                    kind == 1 ? Double(Int(g.nextUniform() * 4)) : kind == 2 ? 1.5 : g.nextGaussian()
+                }
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                defer { scratch.deallocate() }
+                let a = v.withUnsafeBufferPointer { _countingMedian($0.baseAddress!, n, scratch: scratch, avx2: false) }
+                let b = v.withUnsafeBufferPointer { _countingMedian($0.baseAddress!, n, scratch: scratch, avx2: true) }
+                let sorted = v.sorted()
+                #expect(a.bitPattern == b.bitPattern, "n \(n) kind \(kind)")
+                #expect(a == (n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2))
+            }
+        }
+    }
+
     @Test func multiPlaneRoutineSameBits() throws {
         var g = SeededGenerator(seed: 23)
         let rows = 100, cols = 130

@@ -1,3 +1,4 @@
+import ScopeKitLevellingKernels
 import Foundation
 
 /// Gwyddion "Align Rows" methods and TopoStats' row quantile, on rows or columns.

@@ -1,5 +1,6 @@
 import Foundation
 import ScopeKitCore
+import ScopeKitLevellingKernels
 /// One frame in Float64 with its current mask and scratch memory: what every levelling kernel works on.
 ///
 /// `z` is row-major `rows × cols`. A pixel is *used* when `used[i]` (or no mask) and `z[i]` is finite —

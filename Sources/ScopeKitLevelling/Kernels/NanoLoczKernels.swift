@@ -1,4 +1,5 @@
 import ScopeKitCore
+import ScopeKitLevellingKernels
 
 /// NanoLocz's per-frame levelling methods (`level.m`), specified by behaviour; parity oracle: pnanolocz 0.1.0.
 extension _Frame {
@@ -383,7 +384,7 @@ extension _Frame {
             guard n > 0 else { skippedFits += 1; return }
             background = _countingMedian(frameA, n, scratch: frameB, split: splitRows)
         }
-        let lines = _Lines(self, alongColumns: alongColumns)
+        let lines = _Lines(self, alongColumns: alongColumns), avx2 = CPUFeatures.level == .avx2
         let buf = lineA, scratch = lineB
         let z = self.z, cols = self.cols
         if isDense && !alongColumns {
@@ -392,7 +393,7 @@ extension _Frame {
                 let buf = blockBuffer(b, 0)
                 for r in blockRows {
                     let p = z + r * cols
-                    let shift = strength * _countingMedian(p, cols, scratch: buf) - background
+                    let shift = strength * _countingMedian(p, cols, scratch: buf, avx2: avx2) - background
                     for c in 0..<cols { p[c] -= shift }
                 }
             }
@@ -407,7 +408,7 @@ extension _Frame {
                     var m = 0
                     for c in 0..<cols { let v = p[c]; buf[m] = v; m &+= _bit(u[c] && (finite || v.isFinite)) }
                     guard m > minimumCount else { continue }
-                    let shift = strength * _countingMedian(buf, m, scratch: scratch) - background
+                    let shift = strength * _countingMedian(buf, m, scratch: scratch, avx2: avx2) - background
                     for c in 0..<cols { p[c] -= shift }
                 }
             }
@@ -420,7 +421,7 @@ extension _Frame {
                 buf[m] = z[i]; m &+= _bit(isUsed(i))
             }
             guard m > minimumCount else { continue }
-            let shift = strength * _countingMedian(buf, m, scratch: scratch) - background
+            let shift = strength * _countingMedian(buf, m, scratch: scratch, avx2: avx2) - background
             for k in 0..<lines.length { z[lines.index(l, k)] -= shift }
         }
     }

@@ -36,9 +36,6 @@ func _dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> D
     return s
 }
 
-/// 1 for true, 0 for false, without a branch (`setcc`), for data-dependent counts and compactions.
-@inline(__always)
-func _bit(_ b: Bool) -> Int { Int(unsafeBitCast(b, to: UInt8.self)) }
 
 /// Whether every `a[i]` for `i < n` is finite: `x − x` is 0 for finite x and NaN for ±∞ and NaN, summed in
 /// SIMD lanes (no branch per value).

@@ -1,4 +1,5 @@
 import ScopeKitCore
+import ScopeKitLevellingKernels
 
 // NanoLocz `level_weighted` ("MultiPlane", derived from SPIW's FindSteps/PolyfitLineMasked), specified by
 // behaviour; parity oracle: pnanolocz 0.1.0 `level_weighted.py`.
@@ -213,7 +214,7 @@ extension _Frame {
             base[k + 1] = o
         }
         var w = [Double](repeating: 0, count: rows * m), y = [Double](repeating: 0, count: rows * m)
-        let values = frameA, corrected = compatibility == .corrected
+        let values = frameA, corrected = compatibility == .corrected, avx2 = CPUFeatures.level == .avx2
         w.withUnsafeMutableBufferPointer { wb in
             y.withUnsafeMutableBufferPointer { yb in
                 let w = wb.baseAddress!, y = yb.baseAddress!
@@ -230,7 +231,7 @@ extension _Frame {
                             let count = counts[r * m + k]
                             cursor[k] -= count
                             if count > 2 {
-                                y[r * m + k] = _countingMedian(values + cursor[k], count, scratch: scratch)
+                                y[r * m + k] = _countingMedian(values + cursor[k], count, scratch: scratch, avx2: avx2)
                                 w[r * m + k] = Double(count)
                             } else {
                                 w[r * m + k] = corrected ? 0 : Double(count)

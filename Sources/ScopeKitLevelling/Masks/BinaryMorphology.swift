@@ -1,4 +1,5 @@
 import ScopeKitCore
+import ScopeKitLevellingKernels
 
 // Binary morphology (scikit-image 0.26 semantics) on rows packed into 64-pixel words.
 

@@ -247,6 +247,7 @@ extension _Frame {
             for c in 1..<(cols - 1) { d[c] = p[c + 1] - p[c - 1] }
             d[cols - 1] = p[cols - 1] - p[cols - 2]
         }
+        let avx2 = CPUFeatures.level == .avx2
         forEachBlock { b, block in
             var dUp = blockBuffer(b, 0), dMid = blockBuffer(b, 1), dDown = blockBuffer(b, 2)
             let gy = blockBuffer(b, 3), line = blockBuffer(b, 4)
@@ -264,7 +265,7 @@ extension _Frame {
                     for c in 1..<(cols - 1) { gy[c] = line[c] * 2 + (line[c - 1] + line[c + 1]) }
                     gy[cols - 1] = line[cols - 1] * 2 + (line[cols - 2] + line[cols - 1])
                 }
-                let m = 0.5 * _countingMedian(gy, cols, scratch: line)   // = _median, by counting
+                let m = 0.5 * _countingMedian(gy, cols, scratch: line, avx2: avx2)   // = _median, by counting
                 let e = energy + r * cols
                 for c in 0..<cols {
                     let x = dMid[c] * 2 + (dUp[c] + dDown[c]), y = gy[c] - m

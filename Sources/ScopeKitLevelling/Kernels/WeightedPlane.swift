@@ -133,17 +133,26 @@ extension _Frame {
         let rows = self.rows, cols = self.cols, z = self.z
         let chunks = Swift.min(4, Swift.max(1, rows / 64))
         let perChunk = 2 * m * cols
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: chunks * perChunk + 2 * m * rows)
+        // (the column counts as differences, +1 at a run's start and −1 after its end, summed up at the end)
+        let perDiff = m * (cols + 1)
+        let length = chunks * perChunk + 2 * m * rows + chunks * perDiff
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: length)
         defer { sums.deallocate() }
-        sums.initialize(repeating: 0, count: chunks * perChunk + 2 * m * rows)
-        let sumsY = sums + chunks * perChunk, countsY = sumsY + m * rows
+        sums.initialize(repeating: 0, count: length)
+        let sumsY = sums + chunks * perChunk, countsY = sumsY + m * rows, diffs = countsY + m * rows
         _forEachTask(chunks, split: splitRows) { chunk in
-            let part = sums + chunk * perChunk, partCounts = part + m * cols
+            let part = sums + chunk * perChunk, partCounts = part + m * cols, diff = diffs + chunk * perDiff
             regions.forEachRun(rows: rows * chunk / chunks ..< rows * (chunk + 1) / chunks) { k, r, s, e in
-                let p = z + r * cols, sx = part + k * cols, cx = partCounts + k * cols
-                for c in s..<e { sx[c] += p[c]; cx[c] += 1 }
+                let p = z + r * cols, sx = part + k * cols, d = diff + k * (cols + 1)
+                for c in s..<e { sx[c] += p[c] }
+                d[s] += 1
+                d[e] -= 1
                 sumsY[k * rows + r] += _sum(p + s, e - s)
                 countsY[k * rows + r] += Double(e - s)
+            }
+            for k in 0..<m {
+                var n = 0.0
+                for c in 0..<cols { n += diff[k * (cols + 1) + c]; partCounts[k * cols + c] = n }
             }
         }
         for chunk in 1..<chunks {

@@ -36,3 +36,12 @@ package func countBinsInRangeAVX2(_ v: UnsafePointer<Double>, _ n: Int, bins: In
 package func countingMedianAVX2(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutablePointer<Double>) -> Double {
     _countingMedian(a, n, scratch: scratch, passes: _SerialPasses())
 }
+
+/// ``packInsideRow(_:cols:lo:hi:invert:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(cols).
+@inline(never)
+package func packInsideRowAVX2(_ v: UnsafePointer<Double>, cols: Int, lo: Double, hi: Double, invert: Bool,
+                               into words: UnsafeMutablePointer<UInt64>) {
+    packInsideRow(v, cols: cols, lo: lo, hi: hi, invert: invert, into: words)
+}

@@ -61,3 +61,45 @@ package func countBinsInRange(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, l
     }
     while i < n { let x = v[i]; h[bin(x, (x - lo) * norm)] &+= 1; i += 1 }
 }
+
+/// One row of threshold bits: bit `c` of the row's 64-pixel words is whether `lo ≤ v[c] ≤ hi` (NaN: false),
+/// or its negation when `invert`; four tests at a time, each group's mask weighted 1, 2, 4, 8 and summed to a
+/// nibble.
+///
+/// Inlined into its callers: `ScopeKitLevelling` (baseline) and `ScopeKitLevellingAVX2` each instantiate it.
+///
+/// - Parameters:
+///   - v: the row's `cols` values.
+///   - cols: the row length.
+///   - lo, hi: the closed range tested.
+///   - invert: whether a bit is set outside the range instead.
+///   - words: the row's `(cols + 63) / 64` words, written.
+/// - Complexity: O(cols).
+@inlinable @inline(__always)
+package func packInsideRow(_ v: UnsafePointer<Double>, cols: Int, lo: Double, hi: Double, invert: Bool,
+                           into words: UnsafeMutablePointer<UInt64>) {
+    let flip: UInt64 = invert ? ~0 : 0
+    let low = SIMD4<Double>(repeating: lo), high = SIMD4<Double>(repeating: hi)
+    let zero = SIMD4<Int64>(repeating: 0), weights = SIMD4<Int64>(1, 2, 4, 8)
+    var w = 0
+    while (w + 1) * 64 <= cols {
+        let p = v + w * 64
+        var x: UInt64 = 0
+        for g in 0..<16 {
+            let y = SIMD4<Double>(unaligned: p + 4 * g)
+            let nibble = zero.replacing(with: weights, where: (y .>= low) .& (y .<= high)).wrappedSum()
+            x |= UInt64(truncatingIfNeeded: nibble) << UInt64(4 * g)
+        }
+        words[w] = x ^ flip
+        w += 1
+    }
+    if w * 64 < cols {
+        let p = v + w * 64
+        var x: UInt64 = 0
+        for b in 0..<(cols - w * 64) {
+            let inside = p[b] >= lo && p[b] <= hi
+            x |= UInt64(unsafeBitCast(inside != invert, to: UInt8.self)) << UInt64(b)
+        }
+        words[w] = x
+    }
+}

@@ -86,6 +86,23 @@ struct LevellingSIMDDispatchTests {
         }
     }
 
+    @Test func thresholdBits() {
+        var g = SeededGenerator(seed: 25)
+        for cols in [1, 63, 64, 65, 200, 512] {
+            var v = (0..<cols).map { _ in g.nextUniform() * 4 - 2 }
+            if cols > 3 { v[1] = .nan; v[2] = .infinity; v[3] = -.infinity }
+            for (lo, hi, invert) in [(-0.5, 0.7, false), (-Double.infinity, 0.1, true), (0.3, 0.3, true)] {
+                let words = (cols + 63) / 64
+                var a = [UInt64](repeating: 0, count: words), b = a
+                packInsideRow(v, cols: cols, lo: lo, hi: hi, invert: invert, into: &a)
+                packInsideRowAVX2(v, cols: cols, lo: lo, hi: hi, invert: invert, into: &b)
+                var expected = [UInt64](repeating: 0, count: words)
+                for c in 0..<cols where (v[c] >= lo && v[c] <= hi) != invert { expected[c / 64] |= 1 << UInt64(c % 64) }
+                #expect(a == expected && b == expected, "\(cols) [\(lo), \(hi)] invert \(invert)")
+            }
+        }
+    }
+
     @Test func multiPlaneRoutineSameBits() throws {
         var g = SeededGenerator(seed: 23)
         let rows = 100, cols = 130

@@ -1,4 +1,5 @@
 import ScopeKitCore
+import ScopeKitLevellingAVX2
 import ScopeKitLevellingKernels
 
 // Binary morphology (scikit-image 0.26 semantics) on rows packed into 64-pixel words.
@@ -204,28 +205,21 @@ struct _PackedRows {
     }
 
     /// Sets each pixel's bit to whether `lo ≤ v[pixel] ≤ hi` (NaN: false), or to its negation when `invert`
-    /// (`v` row-major `rows × cols`), by row blocks, four tests at a time.
+    /// (`v` row-major `rows × cols`), by row blocks (``packInsideRow(_:cols:lo:hi:invert:into:)``, AVX2 code when
+    /// ``CPUFeatures/level`` allows).
     ///
     /// - Complexity: O(pixels).
     func pack(_ v: UnsafePointer<Double>, inside lo: Double, _ hi: Double, invert: Bool) {
-        let (bits, cols) = (self.bits, self.cols)
-        let flip: UInt64 = invert ? ~0 : 0
-        let low = SIMD4<Double>(repeating: lo), high = SIMD4<Double>(repeating: hi)
-        let zero = SIMD4<Int64>(repeating: 0), weights = SIMD4<Int64>(1, 2, 4, 8)
-        forEachWord { r, w, c0, m in
-            let p = v + r * cols + c0
-            var x: UInt64 = 0
-            if m == 64 {   // four tests at a time, each group's mask weighted 1, 2, 4, 8 and summed to a nibble
-                for g in 0..<16 {
-                    let y = SIMD4<Double>(unaligned: p + 4 * g)
-                    let nibble = zero.replacing(with: weights, where: (y .>= low) .& (y .<= high)).wrappedSum()
-                    x |= UInt64(truncatingIfNeeded: nibble) << UInt64(4 * g)
+        let (bits, cols, words) = (self.bits, self.cols, self.words)
+        let avx2 = CPUFeatures.level == .avx2
+        _forEachRowBlock(rows: rows, split: split) { _, block in
+            for r in block {
+                if avx2 {
+                    packInsideRowAVX2(v + r * cols, cols: cols, lo: lo, hi: hi, invert: invert, into: bits + r * words)
+                } else {
+                    packInsideRow(v + r * cols, cols: cols, lo: lo, hi: hi, invert: invert, into: bits + r * words)
                 }
-                x ^= flip
-            } else {
-                for b in 0..<m { x |= UInt64(_bit((p[b] >= lo && p[b] <= hi) != invert)) << UInt64(b) }
             }
-            bits[r * words + w] = x
         }
     }
 }

@@ -63,8 +63,7 @@ package func countBinsInRange(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, l
 }
 
 /// One row of threshold bits: bit `c` of the row's 64-pixel words is whether `lo ≤ v[c] ≤ hi` (NaN: false),
-/// or its negation when `invert`; four tests at a time, each group's mask weighted 1, 2, 4, 8 and summed to a
-/// nibble.
+/// or its negation when `invert`; four tests at a time, their masks selecting the word's bits in a vector.
 ///
 /// Inlined into its callers: `ScopeKitLevelling` (baseline) and `ScopeKitLevellingAVX2` each instantiate it.
 ///
@@ -80,17 +79,18 @@ package func packInsideRow(_ v: UnsafePointer<Double>, cols: Int, lo: Double, hi
                            into words: UnsafeMutablePointer<UInt64>) {
     let flip: UInt64 = invert ? ~0 : 0
     let low = SIMD4<Double>(repeating: lo), high = SIMD4<Double>(repeating: hi)
-    let zero = SIMD4<Int64>(repeating: 0), weights = SIMD4<Int64>(1, 2, 4, 8)
+    let zero = SIMD4<UInt64>(repeating: 0)
     var w = 0
     while (w + 1) * 64 <= cols {
         let p = v + w * 64
-        var x: UInt64 = 0
+        // lane k of group g sets bit 4g + k: the bits gather in a vector, one reduction per word
+        var bits = zero, weights = SIMD4<UInt64>(1, 2, 4, 8)
         for g in 0..<16 {
             let y = SIMD4<Double>(unaligned: p + 4 * g)
-            let nibble = zero.replacing(with: weights, where: (y .>= low) .& (y .<= high)).wrappedSum()
-            x |= UInt64(truncatingIfNeeded: nibble) << UInt64(4 * g)
+            bits |= zero.replacing(with: weights, where: (y .>= low) .& (y .<= high))
+            weights &<<= 4
         }
-        words[w] = x ^ flip
+        words[w] = (bits[0] | bits[1] | bits[2] | bits[3]) ^ flip
         w += 1
     }
     if w * 64 < cols {

@@ -45,3 +45,14 @@ package func packInsideRowAVX2(_ v: UnsafePointer<Double>, cols: Int, lo: Double
                                into words: UnsafeMutablePointer<UInt64>) {
     packInsideRow(v, cols: cols, lo: lo, hi: hi, invert: invert, into: words)
 }
+
+/// ``subtractSeparableRows(_:smooth:bx:by:gx:gy:block:cols:)`` with AVX2 code generation.
+///
+/// - Complexity: O(block rows × cols).
+@inline(never)
+package func subtractSeparableRowsAVX2(_ z: UnsafeMutablePointer<Double>, smooth: UnsafeMutablePointer<Double>?,
+                                       bx: UnsafePointer<Double>?, by: UnsafePointer<Double>,
+                                       gx: UnsafePointer<Double>, gy: UnsafePointer<Double>,
+                                       block: Range<Int>, cols: Int) -> (low: Double, high: Double) {
+    subtractSeparableRows(z, smooth: smooth, bx: bx, by: by, gx: gx, gy: gy, block: block, cols: cols)
+}

@@ -137,7 +137,8 @@ extension _Frame {
     /// Subtracts the background `bx[c] + by[r]` (`bx` absent: `by[r]` alone) from `z`, by row blocks, and keeps
     /// ``smoothed`` (and ``smoothedRange``, its extrema) in step: Gaussian filtering is linear, and the filter of a background constant along one
     /// axis is the 1-D filter along the other, so the smoothed heights lose the 1-D filtered `bx` and `by`
-    /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights).
+    /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights). The rows run through
+    /// ``subtractSeparableRows(_:smooth:bx:by:gx:gy:block:cols:)`` (AVX2 code when ``CPUFeatures/level`` allows).
     ///
     /// - Complexity: O(pixels + 17·(rows + cols)).
     func _subtractSeparable(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>) {
@@ -154,35 +155,13 @@ extension _Frame {
             }
         }
         let lows = lineE, highs = lineE + blockCount   // per block: the least and greatest smoothed height
+        let avx2 = CPUFeatures.level == .avx2
         forEachBlock { b, block in
-            var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
-            var lo = Double.infinity, hi = -Double.infinity
-            for r in block {
-                let p = z + r * cols, y = by[r]
-                if let bx {
-                    for c in 0..<cols { p[c] -= bx[c] + y }
-                } else {
-                    for c in 0..<cols { p[c] -= y }
-                }
-                if let smooth {
-                    let q = smooth + r * cols, g = SIMD4<Double>(repeating: gy[r])
-                    var c = 0
-                    while c + 4 <= cols {
-                        let x = SIMD4<Double>(unaligned: q + c) - (SIMD4<Double>(unaligned: gx + c) + g)
-                        storeUnaligned(x, q + c)
-                        lo4 = lo4.replacing(with: x, where: x .< lo4)
-                        hi4 = hi4.replacing(with: x, where: x .> hi4)
-                        c += 4
-                    }
-                    while c < cols {
-                        q[c] -= gx[c] + g[0]
-                        lo = Swift.min(lo, q[c]); hi = Swift.max(hi, q[c])
-                        c += 1
-                    }
-                }
-            }
-            lows[b] = Swift.min(lo, Swift.min(Swift.min(lo4[0], lo4[1]), Swift.min(lo4[2], lo4[3])))
-            highs[b] = Swift.max(hi, Swift.max(Swift.max(hi4[0], hi4[1]), Swift.max(hi4[2], hi4[3])))
+            let range = avx2
+                ? subtractSeparableRowsAVX2(z, smooth: smooth, bx: bx, by: by, gx: gx, gy: gy, block: block, cols: cols)
+                : subtractSeparableRows(z, smooth: smooth, bx: bx, by: by, gx: gx, gy: gy, block: block, cols: cols)
+            lows[b] = range.low
+            highs[b] = range.high
         }
         if smooth != nil {
             var lo = Double.infinity, hi = -Double.infinity

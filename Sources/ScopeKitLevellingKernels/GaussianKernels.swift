@@ -5,7 +5,7 @@ import ScopeKitCore
 /// rows (scratch → dst) while the block is in cache.
 ///
 /// Each output is summed as scipy's symmetric `correlate1d` does (centre, then pairs from the outside in);
-/// sixteen (or eight) outputs at a time are accumulated in registers over the whole kernel, lane by lane in that
+/// sixteen outputs at a time are accumulated in registers over the whole kernel, lane by lane in that
 /// order, so any vector width gives the same bits. The column pass runs in strips of 64 columns whose
 /// `2·radius + 1` rows are kept in a small ring, so they stay in L1 from row to row.
 ///
@@ -57,10 +57,6 @@ package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: Unsafe
                 symmetricSixteen(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
                 c += 16
             }
-            while c + 8 <= width {
-                symmetricEight(centre + c, half, radius, into: out + c) { (up[$0] + c, down[$0] + c) }
-                c += 8
-            }
             while c < width {
                 var s = centre[c] * half[0]
                 j = radius
@@ -71,7 +67,7 @@ package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: Unsafe
         }
         strip += width
     }
-    // along axis 1 (each row): scratch → dst; interior columns eight at a time, the ends clamped
+    // along axis 1 (each row): scratch → dst; interior columns sixteen at a time, the ends clamped
     let lo = Swift.min(radius, cols), hi = Swift.max(cols - radius, lo)
     for r in block {
         let p = UnsafePointer(scratch + r * cols), out = dst + r * cols
@@ -80,10 +76,6 @@ package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: Unsafe
         while c + 16 <= hi {
             symmetricSixteen(p + c, half, radius, into: out + c) { (p + c - $0, p + c + $0) }
             c += 16
-        }
-        while c + 8 <= hi {
-            symmetricEight(p + c, half, radius, into: out + c) { (p + c - $0, p + c + $0) }
-            c += 8
         }
         while c < hi {
             var s = p[c] * half[0]
@@ -96,31 +88,9 @@ package func gaussianNearestBlock(_ src: UnsafePointer<Double>, into dst: Unsafe
     }
 }
 
-/// Eight outputs of a symmetric kernel, `centre·half[0] + Σ_{j = radius…1} (lower_j + upper_j)·half[j]` lane by
-/// lane in that order (scipy's `correlate1d` order), accumulated in registers; `pair(j)` gives the eight values
-/// at distance `j` on each side.
-///
-/// - Complexity: O(radius).
-@inlinable @inline(__always)
-package func symmetricEight(_ centre: UnsafePointer<Double>, _ half: UnsafePointer<Double>, _ radius: Int,
-                            into out: UnsafeMutablePointer<Double>,
-                            _ pair: (Int) -> (UnsafePointer<Double>, UnsafePointer<Double>)) {
-    let h0 = SIMD4<Double>(repeating: half[0])
-    var s0 = SIMD4<Double>(unaligned: centre) * h0
-    var s1 = SIMD4<Double>(unaligned: centre + 4) * h0
-    var j = radius
-    while j > 0 {
-        let hj = SIMD4<Double>(repeating: half[j]), (l, u) = pair(j)
-        s0 += (SIMD4<Double>(unaligned: l) + SIMD4<Double>(unaligned: u)) * hj
-        s1 += (SIMD4<Double>(unaligned: l + 4) + SIMD4<Double>(unaligned: u + 4)) * hj
-        j -= 1
-    }
-    storeUnaligned(s0, out)
-    storeUnaligned(s1, out + 4)
-}
-
-/// ``symmetricEight(_:_:_:into:_:)`` for sixteen outputs: four independent accumulators keep the adder busy
-/// (each output's sum is the same, in the same order).
+/// Sixteen outputs of a symmetric kernel, `centre·half[0] + Σ_{j = radius…1} (lower_j + upper_j)·half[j]` lane
+/// by lane in that order (scipy's `correlate1d` order), accumulated in four independent registers (the adder
+/// stays busy); `pair(j)` gives the sixteen values at distance `j` on each side.
 ///
 /// - Complexity: O(radius).
 @inlinable @inline(__always)

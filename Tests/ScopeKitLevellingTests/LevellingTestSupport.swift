@@ -77,3 +77,15 @@ struct SyntheticScene {
         return (NDArray(data, shape: shape), NDArray(bg, shape: shape), NDArray(flat, shape: shape))
     }
 }
+
+/// A 100 × 130 test frame (four row blocks, three 64-pixel words): a tilt, a step along a diagonal, rectangles of
+/// +1.5 and Gaussian noise (σ 0.05) from `seed`.
+func terraceTestFrame(seed: UInt64) -> NDArray<Double> {
+    var g = SeededGenerator(seed: seed)
+    let rows = 100, cols = 130
+    return NDArray((0..<(rows * cols)).map { i -> Double in
+        let r = i / cols, c = i % cols
+        return 0.01 * Double(c) + (r + c / 3 >= 60 ? 2 : 0) + (r % 37 < 4 && c % 29 < 5 ? 1.5 : 0)
+            + 0.05 * g.nextGaussian()
+    }, shape: [rows, cols])
+}

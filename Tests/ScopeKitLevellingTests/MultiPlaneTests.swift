@@ -158,13 +158,7 @@ import ScopeKitCore
 
     @Test("a single frame split over row blocks on 1, 2 or 3 threads: edge masks and routines bit-identical")
     func rowBlocksAnyThreadCount() throws {
-        var g = SeededGenerator(seed: 12)
-        let rows = 100, cols = 130   // four row blocks, three 64-pixel words
-        let z = NDArray((0..<(rows * cols)).map { i -> Double in
-            let r = i / cols, c = i % cols
-            return 0.01 * Double(c) + (r + c / 3 >= 60 ? 2 : 0) + (r % 37 < 4 && c % 29 < 5 ? 1.5 : 0)
-                + 0.05 * g.nextGaussian()
-        }, shape: [rows, cols])
+        let z = terraceTestFrame(seed: 12)   // four row blocks, three 64-pixel words
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         var masks: [[[Bool]]] = [], levelled: [[[Double]]] = []

@@ -104,13 +104,7 @@ struct LevellingSIMDDispatchTests {
     }
 
     @Test func multiPlaneRoutineSameBits() throws {
-        var g = SeededGenerator(seed: 23)
-        let rows = 100, cols = 130
-        let image = NDArray((0..<(rows * cols)).map { i -> Double in
-            let r = i / cols, c = i % cols
-            return 0.01 * Double(c) + (r + c / 3 >= 60 ? 2 : 0) + (r % 37 < 4 && c % 29 < 5 ? 1.5 : 0)
-                + 0.05 * g.nextGaussian()
-        }, shape: [rows, cols])
+        let image = terraceTestFrame(seed: 23)
         let saved = CPUFeatures.override
         defer { CPUFeatures.override = saved }
         var results: [[UInt64]] = []

@@ -10,16 +10,17 @@ import ScopeKitFlatFieldKernels
 /// The tag of the AVX2 instantiation of the LADMAP sweep (its own, so its specialisations have their own symbols).
 enum AVX2Sweep {}
 
-/// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with AVX2 code generation.
+/// ``fusedLadmapChunk(_:_:fresh:carry:uniform:dark:_:)`` with AVX2 code generation.
 ///
 /// - Parameters:
 ///   - c: the frame chunk.
 ///   - k: the step's pointers and scalars.
-///   - carry, uniform, dark: the sweep's flags.
+///   - fresh, carry, uniform, dark: the sweep's flags.
 /// - Complexity: O(frames of the chunk · P).
 @inline(never)
-package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
-    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
+package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, fresh: Bool = false, carry: Bool, uniform: Bool,
+                                  dark: Bool) {
+    fusedLadmapChunk(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
 }
 
 /// ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` with AVX2 code generation.
@@ -43,4 +44,13 @@ package func flatFieldUInt16KernelAVX2(_ src: UnsafePointer<UInt16>, _ dst: Unsa
                                        dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
                                        offset: Float) -> Int {
     flatFieldUInt16Kernel(src, dst, dark: dark, flat: flat, count: count, offset: offset)
+}
+
+/// ``sumChunkPartials(_:chunks:pixels:range:dividedBy:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(chunks · range.count).
+@inline(never)
+package func sumChunkPartialsAVX2(_ partials: UnsafePointer<Float>, chunks: Int, pixels n: Int, range: Range<Int>,
+                                  dividedBy m: Double, into out: UnsafeMutablePointer<Float>) {
+    sumChunkPartials(partials, chunks: chunks, pixels: n, range: range, dividedBy: m, into: out)
 }

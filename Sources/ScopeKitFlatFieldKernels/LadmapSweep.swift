@@ -37,7 +37,8 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
 @usableFromInline package struct FusedLadmapStep: @unchecked Sendable {
     /// Im, W, Y, S, D and the flat-field of the previous step ([T, P] or [P] floats).
     @usableFromInline package var im, weights, multiplier, flat, dark, carryFlat: UnsafePointer<Float>
-    /// I_R on the first step of a solve, v (`FusedLadmapCarry`) after; v of this step on return.
+    /// I_R on the first step of a solve (not read by a fresh one), v (`FusedLadmapCarry`) after; v of this step on
+    /// return.
     @usableFromInline package var state: UnsafeMutablePointer<Float>
     /// Per chunk, P floats: the chunk's flat-field gradient.
     @usableFromInline package var partials: UnsafeMutablePointer<Float>
@@ -99,66 +100,76 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     @inlinable package static var on: Bool { false }
 }
 
-/// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `carry`: the state buffer holds v of the
-/// last step (else I_R, with Y in the multiplier buffer); `uniform`: every weight is 1 (W is not read); `dark`:
-/// D ≠ 0. Each of the eight combinations is a specialisation of ``fusedLadmapFrames(_:_:_:_:_:)`` with the
-/// caller's `Tag` type: one function per combination in the caller's module, with its code generation.
+/// The frames of chunk `c` of a fused LADMAP step, for the run-time flags: `fresh`: the step starts a solve from
+/// Y = 0 and I_R = 0 (neither the state nor the multiplier buffer is read); `carry`: the state buffer holds v of the
+/// last step (else I_R, with Y in the multiplier buffer; ignored when `fresh`); `uniform`: every weight is 1 (W is
+/// not read); `dark`: D ≠ 0. Each of the twelve combinations is a specialisation of
+/// ``fusedLadmapFrames(_:_:_:_:_:_:)`` with the caller's `Tag` type: one function per combination in the caller's
+/// module, with its code generation.
 ///
 /// - Parameters:
 ///   - c: the frame chunk (frames `c·T/chunks ..< (c+1)·T/chunks`).
 ///   - k: the step's pointers and scalars.
 /// - Complexity: O(frames of the chunk · P).
 @inlinable @inline(__always)
-package func fusedLadmapChunk<Tag>(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool,
-                                   _: Tag.Type) {
+package func fusedLadmapChunk<Tag>(_ c: Int, _ k: FusedLadmapStep, fresh: Bool, carry: Bool, uniform: Bool,
+                                   dark: Bool, _: Tag.Type) {
     typealias On = SweepOn<Tag>
     typealias Off = SweepOff<Tag>
-    switch (carry, uniform, dark) {
-    case (true, true, false): fusedLadmapFrames(c, k, On.self, On.self, Off.self)
-    case (true, false, false): fusedLadmapFrames(c, k, On.self, Off.self, Off.self)
-    case (false, true, false): fusedLadmapFrames(c, k, Off.self, On.self, Off.self)
-    case (false, false, false): fusedLadmapFrames(c, k, Off.self, Off.self, Off.self)
-    case (true, true, true): fusedLadmapFrames(c, k, On.self, On.self, On.self)
-    case (true, false, true): fusedLadmapFrames(c, k, On.self, Off.self, On.self)
-    case (false, true, true): fusedLadmapFrames(c, k, Off.self, On.self, On.self)
-    case (false, false, true): fusedLadmapFrames(c, k, Off.self, Off.self, On.self)
+    switch (fresh, carry, uniform, dark) {
+    case (true, _, true, false): fusedLadmapFrames(c, k, On.self, Off.self, On.self, Off.self)
+    case (true, _, false, false): fusedLadmapFrames(c, k, On.self, Off.self, Off.self, Off.self)
+    case (true, _, true, true): fusedLadmapFrames(c, k, On.self, Off.self, On.self, On.self)
+    case (true, _, false, true): fusedLadmapFrames(c, k, On.self, Off.self, Off.self, On.self)
+    case (false, true, true, false): fusedLadmapFrames(c, k, Off.self, On.self, On.self, Off.self)
+    case (false, true, false, false): fusedLadmapFrames(c, k, Off.self, On.self, Off.self, Off.self)
+    case (false, false, true, false): fusedLadmapFrames(c, k, Off.self, Off.self, On.self, Off.self)
+    case (false, false, false, false): fusedLadmapFrames(c, k, Off.self, Off.self, Off.self, Off.self)
+    case (false, true, true, true): fusedLadmapFrames(c, k, Off.self, On.self, On.self, On.self)
+    case (false, true, false, true): fusedLadmapFrames(c, k, Off.self, On.self, Off.self, On.self)
+    case (false, false, true, true): fusedLadmapFrames(c, k, Off.self, Off.self, On.self, On.self)
+    case (false, false, false, true): fusedLadmapFrames(c, k, Off.self, Off.self, Off.self, On.self)
     }
 }
 
 /// The tag of the baseline instantiation (``SweepOn``).
 enum BaselineSweep {}
 
-/// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with baseline code generation: the counterpart of
+/// ``fusedLadmapChunk(_:_:fresh:carry:uniform:dark:_:)`` with baseline code generation: the counterpart of
 /// `fusedLadmapChunkAVX2`.
 ///
 /// - Parameters:
 ///   - c: the frame chunk.
 ///   - k: the step's pointers and scalars.
-///   - carry, uniform, dark: the sweep's flags.
+///   - fresh, carry, uniform, dark: the sweep's flags.
 /// - Complexity: O(frames of the chunk · P).
 @inline(never)
-package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
-    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, BaselineSweep.self)
+package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, fresh: Bool = false, carry: Bool,
+                                      uniform: Bool, dark: Bool) {
+    fusedLadmapChunk(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: dark, BaselineSweep.self)
 }
 
-/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:carry:uniform:dark:_:)``). Sweep 1 computes
+/// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:fresh:carry:uniform:dark:_:)``). Sweep 1 computes
 /// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
 /// chunk's flat-field gradient from the frame's Im, v and W again (still in L2: 3 frames of P floats), so nothing
 /// is stored per pixel but v. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
-/// reduced in lane order.
+/// reduced in lane order. The chunk's first frame stores its gradient terms (0 + term, the same bits as adding
+/// them to zeros) instead of adding them to a zeroed buffer.
 ///
 /// `@inline(never)`: each specialisation is its own function (eight copies inlined into one function ran ≈ 5 %
 /// more instructions).
 ///
 /// - Complexity: O(frames of the chunk · P).
 @inlinable @inline(never)
-package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, Dark: BaSiCSweepFlag>(
-    _ c: Int, _ k: FusedLadmapStep, _: Carry.Type, _: Uniform.Type, _: Dark.Type) {
-    let carry = Carry.on, uniform = Uniform.on, dark = Dark.on
+package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag,
+                               Dark: BaSiCSweepFlag>(
+    _ c: Int, _ k: FusedLadmapStep, _: Fresh.Type, _: Carry.Type, _: Uniform.Type, _: Dark.Type) {
+    let fresh = Fresh.on, carry = Carry.on, uniform = Uniform.on, dark = Dark.on
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat
     let g = k.partials + c * n
-    g.update(repeating: 0, count: n)
+    let firstFrame = c * t / k.chunks
+    if firstFrame == (c + 1) * t / k.chunks { g.update(repeating: 0, count: n) }
     var dIR2 = 0.0, r2 = 0.0
     let inv8 = SIMD8<Float>(repeating: k.invMu), th8 = SIMD8<Float>(repeating: k.threshold)
     let thp8 = SIMD8<Float>(repeating: k.carryThreshold), ratio8 = SIMD8<Float>(repeating: k.carryRatio)
@@ -177,7 +188,11 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
             while x &+ 8 <= end {
                 let w8 = uniform ? SIMD8<Float>(repeating: 1) : SIMD8<Float>(unaligned: wo + x)
                 let old: SIMD8<Float>, yMu: SIMD8<Float>
-                if carry {
+                if fresh {
+                    // Y = 0 and I_R = 0 as the buffers would hold them (+0; y·(1/μ) = +0).
+                    old = SIMD8<Float>()
+                    yMu = SIMD8<Float>()
+                } else if carry {
                     let vp = SIMD8<Float>(unaligned: vo + x)
                     let cl = clamp8(vp, uniform ? thp8 : w8 * thp8)
                     old = vp - cl
@@ -201,7 +216,10 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
             while x < end {
                 let w = uniform ? 1 : wo[x]
                 let old: Float, yMu: Float
-                if carry {
+                if fresh {
+                    old = 0
+                    yMu = 0
+                } else if carry {
                     let vp = vo[x]
                     let cl = clamp1(vp, uniform ? k.carryThreshold : w * k.carryThreshold)
                     old = vp - cl
@@ -233,6 +251,7 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
         let bt = Float(bn), step = bf - bt
         k.baselineStep[f] = step
         let bt8 = SIMD8<Float>(repeating: bt), step8 = SIMD8<Float>(repeating: step)
+        let first = f == firstFrame
         x = 0
         while x < n {
             let end = Swift.min(n, x + group)
@@ -244,7 +263,8 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
                 if dark { res -= SIMD8<Float>(unaligned: d + x) }
                 let u = cl + step8 * sv
                 r28 += res * res
-                storeUnaligned(SIMD8<Float>(unaligned: g + x) + bt8 * (res + u * next8), g + x)
+                let acc = first ? SIMD8<Float>() : SIMD8<Float>(unaligned: g + x)
+                storeUnaligned(acc + bt8 * (res + u * next8), g + x)
                 x &+= 8
             }
             var r2x = r28.sum()
@@ -255,7 +275,7 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
                 if dark { res -= d[x] }
                 let u = cl + step * s[x]
                 r2x += res * res
-                g[x] += bt * (res + u * k.nextRatio)
+                g[x] = (first ? 0 : g[x]) + bt * (res + u * k.nextRatio)
                 x += 1
             }
             r2 += Double(r2x)
@@ -263,4 +283,38 @@ package func fusedLadmapFrames<Carry: BaSiCSweepFlag, Uniform: BaSiCSweepFlag, D
     }
     k.scalars[c * 2] = dIR2
     k.scalars[c * 2 + 1] = r2
+}
+
+/// `out[x] = Float((Σ_c partials[c·P + x]) / m)` for x in `range`: the fused LADMAP step's per-chunk gradients
+/// summed in chunk order in double precision, eight pixels at a time (the same bits as one at a time).
+///
+/// - Parameters:
+///   - partials: `chunks` rows of P floats.
+///   - chunks: the number of rows.
+///   - pixels: P.
+///   - range: the pixels to sum.
+///   - m: the divisor.
+///   - out: P floats (only `range` is written).
+/// - Complexity: O(chunks · range.count).
+@inlinable @inline(__always)
+package func sumChunkPartials(_ partials: UnsafePointer<Float>, chunks: Int, pixels n: Int, range: Range<Int>,
+                              dividedBy m: Double, into out: UnsafeMutablePointer<Float>) {
+    var x = range.lowerBound
+    let m4 = SIMD4<Double>(repeating: m)
+    while x &+ 8 <= range.upperBound {
+        var lo = SIMD4<Double>(), hi = SIMD4<Double>()
+        for c in 0..<chunks {
+            let v = SIMD8<Float>(unaligned: partials + c * n + x)
+            lo += SIMD4<Double>(v.lowHalf)
+            hi += SIMD4<Double>(v.highHalf)
+        }
+        storeUnaligned(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), out + x)
+        x &+= 8
+    }
+    while x < range.upperBound {
+        var acc = 0.0
+        for c in 0..<chunks { acc += Double(partials[c * n + x]) }
+        out[x] = Float(acc / m)
+        x += 1
+    }
 }

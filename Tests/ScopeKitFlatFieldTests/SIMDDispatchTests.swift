@@ -125,7 +125,7 @@ struct SIMDDispatchTests {
         }
 
         /// The step's outputs: state, partials, B̃, B − B̃, the chunk scalars.
-        func run(avx2: Bool, carry: Bool, uniform: Bool, dark hasDark: Bool)
+        func run(avx2: Bool, fresh: Bool = false, carry: Bool, uniform: Bool, dark hasDark: Bool)
             -> ([Float], [Float], [Double], [Float], [Double]) {
             var state = self.state
             var partials = [Float](repeating: .nan, count: chunks * n)
@@ -156,9 +156,9 @@ struct SIMDDispatchTests {
                     mu: mu, nextRatio: nextRatio, flatSq: flatSq, flatDark: flatDark)
                 for c in 0..<chunks {
                     if avx2 {
-                        fusedLadmapChunkAVX2(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                        fusedLadmapChunkAVX2(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: hasDark)
                     } else {
-                        fusedLadmapChunkBaseline(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                        fusedLadmapChunkBaseline(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: hasDark)
                     }
                 }
             } } } } } } } } } } } } } }
@@ -171,19 +171,61 @@ struct SIMDDispatchTests {
     @Test(arguments: [(5, 2100, 2), (3, 67, 3)])
     func fusedLadmapChunkMatches(t: Int, n: Int, chunks: Int) {
         let inputs = LadmapInputs(t: t, n: n, chunks: chunks, seed: UInt64(n))
-        for carry in [false, true] {
+        for (fresh, carry) in [(false, false), (false, true), (true, false)] {
             for uniform in [false, true] {
                 for dark in [false, true] {
-                    let a = inputs.run(avx2: false, carry: carry, uniform: uniform, dark: dark)
-                    let b = inputs.run(avx2: true, carry: carry, uniform: uniform, dark: dark)
-                    #expect(Self.bits(a.0) == Self.bits(b.0), "state \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.1) == Self.bits(b.1), "gradient \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.2) == Self.bits(b.2), "baseline \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.3) == Self.bits(b.3), "step \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.4) == Self.bits(b.4), "sums \(carry) \(uniform) \(dark)")
+                    let a = inputs.run(avx2: false, fresh: fresh, carry: carry, uniform: uniform, dark: dark)
+                    let b = inputs.run(avx2: true, fresh: fresh, carry: carry, uniform: uniform, dark: dark)
+                    let flags = "\(fresh) \(carry) \(uniform) \(dark)"
+                    #expect(Self.bits(a.0) == Self.bits(b.0), "state \(flags)")
+                    #expect(Self.bits(a.1) == Self.bits(b.1), "gradient \(flags)")
+                    #expect(Self.bits(a.2) == Self.bits(b.2), "baseline \(flags)")
+                    #expect(Self.bits(a.3) == Self.bits(b.3), "step \(flags)")
+                    #expect(Self.bits(a.4) == Self.bits(b.4), "sums \(flags)")
                 }
             }
         }
+    }
+
+    /// A fresh step (Y = 0 and I_R = 0 not read) gives the same bits as a step from zeroed buffers, on both paths.
+    @Test func freshLadmapStepMatchesZeroedBuffers() {
+        var inputs = LadmapInputs(t: 5, n: 2100, chunks: 2, seed: 7)
+        var zeroed = inputs
+        zeroed.multiplier = [Float](repeating: 0, count: inputs.multiplier.count)
+        zeroed.state = [Float](repeating: 0, count: inputs.state.count)
+        inputs.multiplier = [Float](repeating: .nan, count: inputs.multiplier.count)
+        inputs.state = [Float](repeating: .nan, count: inputs.state.count)
+        for avx2 in [false, true] {
+            for uniform in [false, true] {
+                for dark in [false, true] {
+                    let a = inputs.run(avx2: avx2, fresh: true, carry: false, uniform: uniform, dark: dark)
+                    let b = zeroed.run(avx2: avx2, carry: false, uniform: uniform, dark: dark)
+                    #expect(Self.bits(a.0) == Self.bits(b.0) && Self.bits(a.1) == Self.bits(b.1)
+                            && Self.bits(a.2) == Self.bits(b.2) && Self.bits(a.3) == Self.bits(b.3)
+                            && Self.bits(a.4) == Self.bits(b.4), "\(avx2) \(uniform) \(dark)")
+                }
+            }
+        }
+    }
+
+    /// The chunk-gradient sum gives the same bits on both paths (a range with a tail shorter than eight).
+    @Test func chunkPartialSumsMatch() {
+        var g = SeededGenerator(seed: 11)
+        let chunks = 5, n = 1003
+        let partials = (0..<(chunks * n)).map { _ in Float.random(in: -1e4...1e4, using: &g) }
+        var a = [Float](repeating: .nan, count: n), b = a
+        partials.withUnsafeBufferPointer { p in
+            a.withUnsafeMutableBufferPointer { o in
+                sumChunkPartials(p.baseAddress!, chunks: chunks, pixels: n, range: 3..<1002, dividedBy: 1.7,
+                                 into: o.baseAddress!)
+            }
+            b.withUnsafeMutableBufferPointer { o in
+                sumChunkPartialsAVX2(p.baseAddress!, chunks: chunks, pixels: n, range: 3..<1002, dividedBy: 1.7,
+                                     into: o.baseAddress!)
+            }
+        }
+        #expect(Self.bitsNaNAsOne(a) == Self.bitsNaNAsOne(b))
+        #expect(a[3] == Float((0..<chunks).reduce(0.0) { $0 + Double(partials[$1 * n + 3]) } / 1.7))
     }
 
     /// A whole LADMAP fit (resized uint16 and float input, fused sweeps) gives the same bits on both paths.

@@ -54,3 +54,14 @@ package func sumChunkPartialsAVX2(_ partials: UnsafePointer<Float>, chunks: Int,
                                   dividedBy m: Double, into out: UnsafeMutablePointer<Float>) {
     sumChunkPartials(partials, chunks: chunks, pixels: n, range: range, dividedBy: m, into: out)
 }
+
+/// ``spectralBlockProducts(_:frames:pixels:range:v:u:acc:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(T · range.count).
+@inline(never)
+package func spectralBlockProductsAVX2(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, range: Range<Int>,
+                                       v: UnsafePointer<Float>, u: UnsafeMutablePointer<Double>,
+                                       acc: UnsafeMutablePointer<SIMD4<Double>>,
+                                       into out: UnsafeMutablePointer<Double>) {
+    spectralBlockProducts(im, frames: t, pixels: n, range: range, v: v, u: u, acc: acc, into: out)
+}

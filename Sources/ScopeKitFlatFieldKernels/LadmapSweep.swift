@@ -318,3 +318,63 @@ package func sumChunkPartials(_ partials: UnsafePointer<Float>, chunks: Int, pix
         x += 1
     }
 }
+
+/// Pixels per sub-block of ``spectralBlockProducts(_:frames:pixels:range:v:u:acc:into:)`` (a multiple of 4): T rows
+/// of this many floats stay in L2 between the two products.
+@usableFromInline package let spectralSubBlock = 256
+
+/// One pixel block of a power-iteration step on A·Aᵀ for the `[T, P]` stack A: `out[f] = Σ_k A[f, k] · u[k]` over
+/// the block's pixels k, with `u[k] = Σ_f v[f] · A[f, k]`, in double precision.
+///
+/// The block is taken in ``spectralSubBlock``-pixel pieces (each piece's T rows are read twice, the second time
+/// from L2); `u[k]` is summed over the frames in order, and each `out[f]` in four lanes (lane j takes the pixels
+/// k ≡ j mod 4, below the largest multiple of 4) carried across the pieces, the lanes added in order and the last
+/// `count mod 4` pixels one by one: the same sums, in the same order, as one pass over the whole block.
+///
+/// - Parameters:
+///   - im: the stack, T rows of P floats.
+///   - t: T.
+///   - n: P.
+///   - range: the block's pixels.
+///   - v: T floats.
+///   - u: scratch for ``spectralSubBlock`` doubles.
+///   - acc: scratch for T four-lane sums.
+///   - out: T doubles.
+/// - Complexity: O(T · range.count), the block's rows read twice (the second time from cache).
+@inlinable @inline(__always)
+package func spectralBlockProducts(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, range: Range<Int>,
+                                   v: UnsafePointer<Float>, u: UnsafeMutablePointer<Double>,
+                                   acc: UnsafeMutablePointer<SIMD4<Double>>, into out: UnsafeMutablePointer<Double>) {
+    let len = range.count, vecLen = len & ~3, sub = spectralSubBlock
+    for f in 0..<t { acc[f] = SIMD4<Double>() }
+    var start = 0
+    var last = 0
+    while start < len {
+        let m = Swift.min(sub, len &- start)
+        for k in 0..<m { u[k] = 0 }
+        for f in 0..<t {
+            let c = Double(v[f])
+            let row = im + f &* n + range.lowerBound + start
+            for k in 0..<m { u[k] += c * Double(row[k]) }
+        }
+        let mv = Swift.min(m, Swift.max(0, vecLen &- start))
+        for f in 0..<t {
+            let row = im + f &* n + range.lowerBound + start
+            var s4 = acc[f]
+            var k = 0
+            while k &+ 4 <= mv {
+                s4 += SIMD4<Double>(u[k], u[k &+ 1], u[k &+ 2], u[k &+ 3]) * SIMD4<Double>(SIMD4<Float>(unaligned: row + k))
+                k &+= 4
+            }
+            acc[f] = s4
+        }
+        last = start
+        start &+= m
+    }
+    for f in 0..<t {
+        var s = acc[f].sum()
+        let row = im + f &* n + range.lowerBound
+        for k in vecLen..<len { s += u[k &- last] * Double(row[k]) }
+        out[f] = s
+    }
+}

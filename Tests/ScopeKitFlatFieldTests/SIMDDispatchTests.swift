@@ -228,6 +228,53 @@ struct SIMDDispatchTests {
         #expect(a[3] == Float((0..<chunks).reduce(0.0) { $0 + Double(partials[$1 * n + 3]) } / 1.7))
     }
 
+    /// The spectral-norm block products give the same bits on both paths and as one pass over the whole block
+    /// (the pre-session-8 loop), for a block longer than a sub-block with a length that is not a multiple of 4.
+    @Test func spectralBlockProductsMatch() {
+        var g = SeededGenerator(seed: 5)
+        let t = 7, n = 900, range = 5..<(5 + 603)
+        let im = (0..<(t * n)).map { _ in Float.random(in: 0...3000, using: &g) }
+        let v = (0..<t).map { _ in Float.random(in: 0...1, using: &g) }
+        var reference = [Double](repeating: 0, count: t)
+        var u = [Double](repeating: 0, count: range.count)
+        for f in 0..<t { for k in 0..<range.count { u[k] += Double(v[f]) * Double(im[f * n + range.lowerBound + k]) } }
+        for f in 0..<t {
+            var s4 = SIMD4<Double>()
+            var k = 0
+            while k + 4 <= range.count {
+                let o = f * n + range.lowerBound + k
+                s4 += SIMD4<Double>(u[k], u[k + 1], u[k + 2], u[k + 3])
+                    * SIMD4<Double>(Double(im[o]), Double(im[o + 1]), Double(im[o + 2]), Double(im[o + 3]))
+                k += 4
+            }
+            var s = s4.sum()
+            while k < range.count { s += u[k] * Double(im[f * n + range.lowerBound + k]); k += 1 }
+            reference[f] = s
+        }
+        func run(_ avx2: Bool) -> [Double] {
+            var out = [Double](repeating: .nan, count: t)
+            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: spectralSubBlock)
+            let acc = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: t)
+            defer { scratch.deallocate(); acc.deallocate() }
+            im.withUnsafeBufferPointer { p in
+                v.withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { o in
+                        if avx2 {
+                            spectralBlockProductsAVX2(p.baseAddress!, frames: t, pixels: n, range: range,
+                                                      v: vp.baseAddress!, u: scratch, acc: acc, into: o.baseAddress!)
+                        } else {
+                            spectralBlockProducts(p.baseAddress!, frames: t, pixels: n, range: range,
+                                                  v: vp.baseAddress!, u: scratch, acc: acc, into: o.baseAddress!)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        #expect(Self.bits(run(false)) == Self.bits(reference))
+        #expect(Self.bits(run(true)) == Self.bits(reference))
+    }
+
     /// A whole LADMAP fit (resized uint16 and float input, fused sweeps) gives the same bits on both paths.
     @Test func wholeFitIsIdentical() throws {
         let n = 48

@@ -142,7 +142,13 @@ final class BaSiCSolver {
             // Flat-field step.
             let sumB2 = st.baseline.reduce(0) { $0 + $1 * $1 }
             let etaS = sumB2 * 1.02 + 0.01
-            for x in 0..<n { newFlat[x] = st.flat[x] + Double(pixelSum[x]) / etaS }
+            newFlat.withUnsafeMutableBufferPointer { nf in
+                st.flat.withUnsafeBufferPointer { of in
+                    pixelSum.withUnsafeBufferPointer { g in
+                        for x in 0..<n { nf[x] = of[x] + Double(g[x]) / etaS }
+                    }
+                }
+            }
             try dct.apply(&newFlat, threshold: lambdaFlat / (etaS * mu))
             let minimum = newFlat.min() ?? 0
             // One pass for the shift, ‖ΔS‖², Σ S², Σ S·D and the float copies (each sum in pixel order).

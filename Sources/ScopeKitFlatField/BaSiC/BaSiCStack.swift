@@ -1,4 +1,6 @@
 import ScopeKitCore
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 /// The images of a fit at the working size, `[T, P]` float32 with P = depth × rows × columns (depth Z = 1
 /// for 2-D images, the z-planes of (T, Z, Y, X) stacks otherwise), plus their statistics.
@@ -58,7 +60,8 @@ final class WorkingStack: @unchecked Sendable {
         var v = [Double](repeating: 1 / Double(t).squareRoot(), count: t)
         var partial = [Double](repeating: 0, count: blocks.count * t)
         var previous = 0.0
-        let im = UncheckedSendable(data.pointer)
+        let im = UncheckedSendable(UnsafePointer(data.pointer))
+        let avx2 = CPUFeatures.level == .avx2
         for _ in 0..<500 {
             let vf = v.map { Float($0) }
             partial.withUnsafeMutableBufferPointer { part in
@@ -66,32 +69,16 @@ final class WorkingStack: @unchecked Sendable {
                 vf.withUnsafeBufferPointer { vp in
                     let vv = UncheckedSendable(vp.baseAddress!)
                     blocks.run { b in
-                        let r = blocks.range(b)
-                        let len = r.count
-                        var u = [Double](repeating: 0, count: len)
-                        u.withUnsafeMutableBufferPointer { up in
-                            let u = up.baseAddress!
-                            // u = Aᵀv on this block (vectorised: no reduction).
-                            for f in 0..<t {
-                                let row = im.value + f * n + r.lowerBound
-                                let c = Double(vv.value[f])
-                                for k in 0..<len { u[k] += c * Double(row[k]) }
-                            }
-                            // (A u)_f, with four double partial sums.
-                            for f in 0..<t {
-                                let row = im.value + f * n + r.lowerBound
-                                var s4 = SIMD4<Double>()
-                                var k = 0
-                                while k + 4 <= len {
-                                    let a = SIMD4<Double>(Double(row[k]), Double(row[k + 1]), Double(row[k + 2]),
-                                                          Double(row[k + 3]))
-                                    s4 += SIMD4<Double>(u[k], u[k + 1], u[k + 2], u[k + 3]) * a
-                                    k += 4
-                                }
-                                var s = s4.sum()
-                                while k < len { s += u[k] * Double(row[k]); k += 1 }
-                                out.value[b * t + f] = s
-                            }
+                        let u = UnsafeMutablePointer<Double>.allocate(capacity: spectralSubBlock)
+                        let acc = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: t)
+                        defer { u.deallocate(); acc.deallocate() }
+                        // u = Aᵀv and (A u)_f on this block, in L2-sized pieces (the same sums as one pass).
+                        if avx2 {
+                            spectralBlockProductsAVX2(im.value, frames: t, pixels: n, range: blocks.range(b),
+                                                      v: vv.value, u: u, acc: acc, into: out.value + b * t)
+                        } else {
+                            spectralBlockProducts(im.value, frames: t, pixels: n, range: blocks.range(b),
+                                                  v: vv.value, u: u, acc: acc, into: out.value + b * t)
                         }
                     }
                 }

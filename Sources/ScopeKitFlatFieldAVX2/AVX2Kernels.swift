@@ -65,3 +65,12 @@ package func spectralBlockProductsAVX2(_ im: UnsafePointer<Float>, frames t: Int
                                        into out: UnsafeMutablePointer<Double>) {
     spectralBlockProducts(im, frames: t, pixels: n, range: range, v: v, u: u, acc: acc, into: out)
 }
+
+/// ``addChunkPartial(_:to:range:first:)`` with AVX2 code generation.
+///
+/// - Complexity: O(range.count).
+@inline(never)
+package func addChunkPartialAVX2(_ partial: UnsafePointer<Float>, to acc: UnsafeMutablePointer<Double>,
+                                 range: Range<Int>, first: Bool) {
+    addChunkPartial(partial, to: acc, range: range, first: first)
+}

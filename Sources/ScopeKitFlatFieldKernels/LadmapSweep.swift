@@ -40,8 +40,11 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     /// I_R on the first step of a solve (not read by a fresh one), v (`FusedLadmapCarry`) after; v of this step on
     /// return.
     @usableFromInline package var state: UnsafeMutablePointer<Float>
-    /// Per chunk, P floats: the chunk's flat-field gradient.
+    /// Per chunk, P floats: the chunk's flat-field gradient (chunk c's at `partials + c · partialStride`).
     @usableFromInline package var partials: UnsafeMutablePointer<Float>
+    /// Floats between the chunks' gradients: P (the default), or 0 when the chunks run one after the other and
+    /// each gradient is consumed before the next chunk runs (one P-float buffer for all).
+    @usableFromInline package var partialStride: Int
     /// Per frame: B_n before the step (float) and B_n − B̃_n of the previous step.
     @usableFromInline package var oldBaseline, carryStep: UnsafePointer<Float>
     /// Per frame: B̃_n (output).
@@ -71,7 +74,7 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
                  threshold: Float, carryThreshold: Float, carryRatio: Float, mu: Float, nextRatio: Float,
                  flatSq: Double, flatDark: Double) {
         self.im = im; self.weights = weights; self.multiplier = multiplier; self.flat = flat; self.dark = dark
-        self.carryFlat = carryFlat; self.state = state; self.partials = partials
+        self.carryFlat = carryFlat; self.state = state; self.partials = partials; self.partialStride = pixels
         self.oldBaseline = oldBaseline; self.carryStep = carryStep; self.newBaseline = newBaseline
         self.baselineStep = baselineStep; self.scalars = scalars; self.oldBaselineD = oldBaselineD
         self.frames = frames; self.pixels = pixels; self.chunks = chunks; self.invMu = invMu
@@ -167,7 +170,7 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
     let fresh = Fresh.on, carry = Carry.on, uniform = Uniform.on, dark = Dark.on
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat
-    let g = k.partials + c * n
+    let g = k.partials + c * k.partialStride
     let firstFrame = c * t / k.chunks
     if firstFrame == (c + 1) * t / k.chunks { g.update(repeating: 0, count: n) }
     var dIR2 = 0.0, r2 = 0.0
@@ -376,5 +379,47 @@ package func spectralBlockProducts(_ im: UnsafePointer<Float>, frames t: Int, pi
         let row = im + f &* n + range.lowerBound
         for k in vecLen..<len { s += u[k &- last] * Double(row[k]) }
         out[f] = s
+    }
+}
+
+/// `acc[x] = (first ? 0 : acc[x]) + Double(partial[x])` for x in `range`: one chunk gradient added to the running
+/// double sum (chunks added in chunk order give the bits of ``sumChunkPartials(_:chunks:pixels:range:dividedBy:into:)``
+/// before its division).
+///
+/// - Complexity: O(range.count).
+@inlinable @inline(__always)
+package func addChunkPartial(_ partial: UnsafePointer<Float>, to acc: UnsafeMutablePointer<Double>, range: Range<Int>,
+                             first: Bool) {
+    var x = range.lowerBound
+    while x &+ 8 <= range.upperBound {
+        let v = SIMD8<Float>(unaligned: partial + x)
+        let lo = first ? SIMD4<Double>() : SIMD4<Double>(unaligned: acc + x)
+        let hi = first ? SIMD4<Double>() : SIMD4<Double>(unaligned: acc + x + 4)
+        storeUnaligned(lo + SIMD4<Double>(v.lowHalf), acc + x)
+        storeUnaligned(hi + SIMD4<Double>(v.highHalf), acc + x + 4)
+        x &+= 8
+    }
+    while x < range.upperBound {
+        acc[x] = (first ? 0 : acc[x]) + Double(partial[x])
+        x += 1
+    }
+}
+
+/// `out[x] = Float(acc[x] / m)` for x in `range` (the end of ``addChunkPartial(_:to:range:first:)``'s sums).
+///
+/// - Complexity: O(range.count).
+@inlinable @inline(__always)
+package func divideChunkSums(_ acc: UnsafePointer<Double>, range: Range<Int>, dividedBy m: Double,
+                             into out: UnsafeMutablePointer<Float>) {
+    var x = range.lowerBound
+    let m4 = SIMD4<Double>(repeating: m)
+    while x &+ 8 <= range.upperBound {
+        let lo = SIMD4<Double>(unaligned: acc + x), hi = SIMD4<Double>(unaligned: acc + x + 4)
+        storeUnaligned(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), out + x)
+        x &+= 8
+    }
+    while x < range.upperBound {
+        out[x] = Float(acc[x] / m)
+        x += 1
     }
 }

@@ -226,6 +226,26 @@ struct SIMDDispatchTests {
         }
         #expect(Self.bitsNaNAsOne(a) == Self.bitsNaNAsOne(b))
         #expect(a[3] == Float((0..<chunks).reduce(0.0) { $0 + Double(partials[$1 * n + 3]) } / 1.7))
+        // Running sums, chunk after chunk (both paths), give the same bits.
+        for avx2 in [false, true] {
+            var acc = [Double](repeating: .nan, count: n)
+            var c = [Float](repeating: .nan, count: n)
+            partials.withUnsafeBufferPointer { p in
+                acc.withUnsafeMutableBufferPointer { s in
+                    for k in 0..<chunks {
+                        if avx2 {
+                            addChunkPartialAVX2(p.baseAddress! + k * n, to: s.baseAddress!, range: 3..<1002, first: k == 0)
+                        } else {
+                            addChunkPartial(p.baseAddress! + k * n, to: s.baseAddress!, range: 3..<1002, first: k == 0)
+                        }
+                    }
+                    c.withUnsafeMutableBufferPointer { o in
+                        divideChunkSums(s.baseAddress!, range: 3..<1002, dividedBy: 1.7, into: o.baseAddress!)
+                    }
+                }
+            }
+            #expect(Self.bitsNaNAsOne(c) == Self.bitsNaNAsOne(a), "running sums \(avx2)")
+        }
     }
 
     /// The spectral-norm block products give the same bits on both paths and as one pass over the whole block

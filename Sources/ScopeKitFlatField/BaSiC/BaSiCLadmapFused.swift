@@ -50,6 +50,9 @@ extension BaSiCSolver {
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
         }
+        // One thread on a forward step: the chunk gradients are summed as they are made.
+        let inOrder = !fusedBackwards && Swift.min(parameters.workers, chunks) <= 1
+        if inOrder && chunkSums.count != n { chunkSums = [Double](repeating: 0, count: n) }
         let carry = fusedCarry
         let fresh = fusedFresh
         fusedFresh = false
@@ -86,14 +89,35 @@ extension BaSiCSolver {
             let avx2 = CPUFeatures.level == .avx2
             // Every other step takes the chunks last to first, so the frames the previous step touched last
             // (the part of Im, v and W still in L3) come first. Each chunk writes its own partials, combined in
-            // chunk order afterwards: the order the chunks run in changes no bit.
+            // chunk order afterwards (or, on one thread going forward, as each chunk ends): the order the chunks
+            // run in changes no bit.
             let backwards = fusedBackwards
-            BaSiCParallel.run(chunks, workers: parameters.workers) { i in
-                let c = backwards ? chunks - 1 - i : i
-                if avx2 {
-                    fusedLadmapChunkAVX2(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
-                } else {
-                    fusedLadmapChunkBaseline(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
+            if inOrder {
+                // One thread, chunks first to last: each chunk's gradient is added to the double sums while it
+                // is in cache (the chunks' order, as the sum afterwards would take them), in one P-float buffer.
+                var one = ctx
+                one.partialStride = 0
+                chunkSums.withUnsafeMutableBufferPointer { acc in
+                    for c in 0..<chunks {
+                        if avx2 {
+                            fusedLadmapChunkAVX2(c, one, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
+                            addChunkPartialAVX2(one.partials, to: acc.baseAddress!, range: 0..<n, first: c == 0)
+                        } else {
+                            fusedLadmapChunkBaseline(c, one, fresh: fresh, carry: hasCarry, uniform: uniform,
+                                                     dark: dark)
+                            addChunkPartial(one.partials, to: acc.baseAddress!, range: 0..<n, first: c == 0)
+                        }
+                    }
+                }
+            } else {
+                BaSiCParallel.run(chunks, workers: parameters.workers) { i in
+                    let c = backwards ? chunks - 1 - i : i
+                    if avx2 {
+                        fusedLadmapChunkAVX2(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
+                    } else {
+                        fusedLadmapChunkBaseline(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform,
+                                                 dark: dark)
+                    }
                 }
             }
         } } } } } } } } } }
@@ -111,7 +135,15 @@ extension BaSiCSolver {
         for f in 0..<t { let d = newB[f] - st.baseline[f]; dB2 += d * d }
         st.baseline = newB
         // The next flat-field gradient: Σ over chunks in order, divided by mean B̃.
-        sumChunkGradients(chunks, dividedBy: m)
+        if inOrder {
+            chunkSums.withUnsafeBufferPointer { acc in
+                pixelSum.withUnsafeMutableBufferPointer { g in
+                    divideChunkSums(acc.baseAddress!, range: 0..<n, dividedBy: m, into: g.baseAddress!)
+                }
+            }
+        } else {
+            sumChunkGradients(chunks, dividedBy: m)
+        }
         return (dIR2, dB2, r2.squareRoot() / imageNorm)
     }
 

@@ -53,6 +53,8 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Per pixel, the running double sum of the chunk gradients (fused steps on one thread going forward).
+    var chunkSums: [Double] = []
     /// Whether the next fused LADMAP step runs its frame chunks last to first (it alternates every step).
     var fusedBackwards = false
     /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer

@@ -74,3 +74,12 @@ package func addChunkPartialAVX2(_ partial: UnsafePointer<Float>, to acc: Unsafe
                                  range: Range<Int>, first: Bool) {
     addChunkPartial(partial, to: acc, range: range, first: first)
 }
+
+/// ``medianGroup8(_:frames:pixels:at:keys:)`` with AVX2 code generation.
+///
+/// - Complexity: O(33 · T).
+@inline(never)
+package func medianGroup8AVX2(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, at x0: Int,
+                              keys: UnsafeMutablePointer<SIMD8<Int32>>) -> (lower: SIMD8<Float>, upper: SIMD8<Float>) {
+    medianGroup8(im, frames: t, pixels: n, at: x0, keys: keys)
+}

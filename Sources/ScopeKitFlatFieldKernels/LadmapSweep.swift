@@ -433,3 +433,80 @@ package func divideChunkSums(_ acc: UnsafePointer<Double>, range: Range<Int>, di
         x += 1
     }
 }
+
+/// Keys that order like the floats: for finite a, b: a < b ⇔ key(a) < key(b) (signed), a == b ⇔ equal keys
+/// (−0 is taken as +0). Negative floats get their magnitude bits flipped.
+///
+/// - Complexity: O(1).
+@inlinable @inline(__always)
+package func orderKeys8(_ v: SIMD8<Float>) -> SIMD8<Int32> {
+    let b = unsafeBitCast(v + SIMD8<Float>(), to: SIMD8<Int32>.self)
+    return b ^ ((b &>> 31) & SIMD8<Int32>(repeating: 0x7FFF_FFFF))
+}
+
+/// The floats of ``orderKeys8(_:)`` keys (the map is its own inverse).
+///
+/// - Complexity: O(1).
+@inlinable @inline(__always)
+package func floatsOfKeys8(_ k: SIMD8<Int32>) -> SIMD8<Float> {
+    unsafeBitCast(k ^ ((k &>> 31) & SIMD8<Int32>(repeating: 0x7FFF_FFFF)), to: SIMD8<Float>.self)
+}
+
+/// Per lane, the k-th smallest (`upper`, 0-based) and the (k−1)-th smallest (`lower`; meaningless for k = 0)
+/// of `t` order keys (``orderKeys8(_:)``), as floats.
+///
+/// Radix selection from the top bit down: bit by bit, a candidate c is kept when at most k keys are below
+/// it, so the result is exactly the k-th smallest key (32 counting passes over the t keys, eight lanes at
+/// once, no branches on the data); one more pass finds the largest key below it.
+///
+/// - Parameters:
+///   - keys: `t` vectors of eight keys (one lane per pixel).
+///   - t: the number of values per lane (≥ 1).
+///   - k: the order statistic, 0 ≤ k < t.
+/// - Complexity: O(33 · t).
+@inlinable @inline(__always)
+package func medianKeys8(_ keys: UnsafePointer<SIMD8<Int32>>, _ t: Int, _ k: Int)
+    -> (lower: SIMD8<Float>, upper: SIMD8<Float>) {
+    let kk = SIMD8<Int32>(repeating: Int32(k))
+    let signBit = SIMD8<UInt32>(repeating: 0x8000_0000)
+    // The prefix in the unsigned order (key ^ sign bit), so candidates are built from the top bit down.
+    var prefix = SIMD8<UInt32>()
+    var bit: UInt32 = 0x8000_0000
+    while bit != 0 {
+        let candidate = prefix | SIMD8<UInt32>(repeating: bit)
+        let c = unsafeBitCast(candidate ^ signBit, to: SIMD8<Int32>.self)
+        var count = SIMD8<Int32>()
+        for f in 0..<t { count &-= unsafeBitCast(keys[f] .< c, to: SIMD8<Int32>.self) }
+        prefix.replace(with: candidate, where: count .<= kk)
+        bit >>= 1
+    }
+    let upper = unsafeBitCast(prefix ^ signBit, to: SIMD8<Int32>.self)
+    // The (k−1)-th smallest: the largest key below `upper` if k keys are below it, else `upper` itself.
+    var below = SIMD8<Int32>(), largest = SIMD8<Int32>(repeating: .min)
+    for f in 0..<t {
+        let key = keys[f]
+        let m = key .< upper
+        below &-= unsafeBitCast(m, to: SIMD8<Int32>.self)
+        largest.replace(with: key, where: m .& (key .> largest))
+    }
+    var lower = upper
+    lower.replace(with: largest, where: below .== kk)
+    return (floatsOfKeys8(lower), floatsOfKeys8(upper))
+}
+
+/// The lower and upper middle values (``medianKeys8(_:_:_:)`` with k = T/2) of pixels x0 ..< x0 + 8 over the T
+/// images of a `[T, P]` stack.
+///
+/// - Parameters:
+///   - im: the stack.
+///   - t: T (≥ 1).
+///   - n: P.
+///   - x0: the first of the eight pixels.
+///   - keys: scratch for T key vectors.
+/// - Complexity: O(33 · T).
+@inlinable @inline(__always)
+package func medianGroup8(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, at x0: Int,
+                          keys: UnsafeMutablePointer<SIMD8<Int32>>) -> (lower: SIMD8<Float>, upper: SIMD8<Float>) {
+    for f in 0..<t { keys[f] = orderKeys8(SIMD8<Float>(unaligned: im + f * n + x0)) }
+    return medianKeys8(keys, t, t / 2)
+}

@@ -297,6 +297,27 @@ struct SIMDDispatchTests {
         #expect(Self.bits(run(true)) == Self.bits(reference))
     }
 
+    /// The eight-pixel medians give the same bits on both paths and match a sort (odd and even T, negative values).
+    @Test(arguments: [7, 12])
+    func medianGroupsMatch(t: Int) {
+        var g = SeededGenerator(seed: UInt64(t))
+        let n = 19
+        let im = (0..<(t * n)).map { _ in Float(Int.random(in: -40...40, using: &g)) / 4 }
+        let keys = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: t)
+        defer { keys.deallocate() }
+        im.withUnsafeBufferPointer { p in
+            for x0 in [0, 11] {
+                let a = medianGroup8(p.baseAddress!, frames: t, pixels: n, at: x0, keys: keys)
+                let b = medianGroup8AVX2(p.baseAddress!, frames: t, pixels: n, at: x0, keys: keys)
+                #expect(a.lower == b.lower && a.upper == b.upper)
+                for j in 0..<8 {
+                    let column = (0..<t).map { im[$0 * n + x0 + j] }.sorted()
+                    #expect(a.upper[j] == column[t / 2] && a.lower[j] == column[t / 2 - 1])
+                }
+            }
+        }
+    }
+
     /// A whole LADMAP fit (resized uint16 and float input, fused sweeps) gives the same bits on both paths.
     @Test func wholeFitIsIdentical() throws {
         let n = 48

@@ -45,11 +45,6 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     /// Floats between the chunks' gradients: P (the default), or 0 when the chunks run one after the other and
     /// each gradient is consumed before the next chunk runs (one P-float buffer for all).
     @usableFromInline package var partialStride: Int
-    /// Per chunk, P floats of scratch: sweep 1 leaves clamp(v, ±τ) of the current frame there for sweep 2 (chunk
-    /// c's at `clamps + c · clampStride`).
-    @usableFromInline package var clamps: UnsafeMutablePointer<Float>
-    /// Floats between the chunks' scratch: P (the default), or 0 when the chunks run one after the other.
-    @usableFromInline package var clampStride: Int
     /// Per frame: B_n before the step (float) and B_n − B̃_n of the previous step.
     @usableFromInline package var oldBaseline, carryStep: UnsafePointer<Float>
     /// Per frame: B̃_n (output).
@@ -72,7 +67,6 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
     package init(im: UnsafePointer<Float>, weights: UnsafePointer<Float>, multiplier: UnsafePointer<Float>,
                  flat: UnsafePointer<Float>, dark: UnsafePointer<Float>, carryFlat: UnsafePointer<Float>,
                  state: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>,
-                 clamps: UnsafeMutablePointer<Float>,
                  oldBaseline: UnsafePointer<Float>,
                  carryStep: UnsafePointer<Float>, newBaseline: UnsafeMutablePointer<Double>,
                  baselineStep: UnsafeMutablePointer<Float>, scalars: UnsafeMutablePointer<Double>,
@@ -81,7 +75,6 @@ package func clamp1(_ x: Float, _ t: Float) -> Float {
                  flatSq: Double, flatDark: Double) {
         self.im = im; self.weights = weights; self.multiplier = multiplier; self.flat = flat; self.dark = dark
         self.carryFlat = carryFlat; self.state = state; self.partials = partials; self.partialStride = pixels
-        self.clamps = clamps; self.clampStride = pixels
         self.oldBaseline = oldBaseline; self.carryStep = carryStep; self.newBaseline = newBaseline
         self.baselineStep = baselineStep; self.scalars = scalars; self.oldBaselineD = oldBaselineD
         self.frames = frames; self.pixels = pixels; self.chunks = chunks; self.invMu = invMu
@@ -160,9 +153,9 @@ package func fusedLadmapChunkBaseline(_ c: Int, _ k: FusedLadmapStep, fresh: Boo
 }
 
 /// The frames of chunk `c` of a fused step (``fusedLadmapChunk(_:_:fresh:carry:uniform:dark:_:)``). Sweep 1 computes
-/// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n, and leaves clamp(v, ±τ) in the
-/// chunk's scratch; sweep 2 accumulates ‖res‖² and the chunk's flat-field gradient from the frame's Im, v and
-/// clamp(v, ±τ) again (still in L2), so nothing is stored in memory per pixel but v. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
+/// v = Im − B S − D + Y/μ, I_R = v − clamp(v, ±τ), Σ_x S·clamp(v, ±τ) and B̃_n; sweep 2 accumulates ‖res‖² and the
+/// chunk's flat-field gradient from the frame's Im, v and W again (still in L2: 3 frames of P floats), so nothing
+/// is stored per pixel but v. Sums over a frame are made in ``pixelGroupSize``-pixel groups, eight lanes each,
 /// reduced in lane order. The chunk's first frame stores its gradient terms (0 + term, the same bits as adding
 /// them to zeros) instead of adding them to a zeroed buffer.
 ///
@@ -178,7 +171,6 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
     let n = k.pixels, t = k.frames, group = pixelGroupSize
     let s = k.flat, d = k.dark, sp = k.carryFlat
     let g = k.partials + c * k.partialStride
-    let kc = k.clamps + c * k.clampStride
     let firstFrame = c * t / k.chunks
     if firstFrame == (c + 1) * t / k.chunks { g.update(repeating: 0, count: n) }
     var dIR2 = 0.0, r2 = 0.0
@@ -220,7 +212,6 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
                 let dd = (v - cl) - old
                 d28 += dd * dd
                 storeUnaligned(v, vo + x)
-                storeUnaligned(cl, kc + x)
                 fs8 += sv * cl
                 x &+= 8
             }
@@ -247,7 +238,6 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
                 let dd = (v - cl) - old
                 d2x += dd * dd
                 vo[x] = v
-                kc[x] = cl
                 fsx += s[x] * cl
                 x += 1
             }
@@ -259,7 +249,7 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
         let b = k.flatSq > 0 ? (fs + ob * k.flatSq + k.flatDark) / k.flatSq : ob
         let bn = Swift.max(b, 0)
         k.newBaseline[f] = bn
-        // Sweep 2 (the frame's Im, v and clamp(v, ±τ) are still in cache): I_R = v − clamp(v, ±τ),
+        // Sweep 2 (the frame's Im, v and W are still in cache): I_R = v − clamp(v, ±τ),
         // res = Im − I_R − (B̃ S + D) and u = Y'/μ = clamp(v, ±τ) + (B − B̃) S; gradient += B̃ (res + u·μ/μ').
         let bt = Float(bn), step = bf - bt
         k.baselineStep[f] = step
@@ -271,7 +261,7 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
             var r28 = SIMD8<Float>()
             while x &+ 8 <= end {
                 let v = SIMD8<Float>(unaligned: vo + x), sv = SIMD8<Float>(unaligned: s + x)
-                let cl = SIMD8<Float>(unaligned: kc + x)
+                let cl = clamp8(v, uniform ? th8 : SIMD8<Float>(unaligned: wo + x) * th8)
                 var res = SIMD8<Float>(unaligned: imo + x) - (v - cl) - bt8 * sv
                 if dark { res -= SIMD8<Float>(unaligned: d + x) }
                 let u = cl + step8 * sv
@@ -283,7 +273,7 @@ package func fusedLadmapFrames<Fresh: BaSiCSweepFlag, Carry: BaSiCSweepFlag, Uni
             var r2x = r28.sum()
             while x < end {
                 let v = vo[x]
-                let cl = kc[x]
+                let cl = clamp1(v, uniform ? k.threshold : wo[x] * k.threshold)
                 var res = imo[x] - (v - cl) - bt * s[x]
                 if dark { res -= d[x] }
                 let u = cl + step * s[x]

@@ -129,7 +129,6 @@ struct SIMDDispatchTests {
             -> ([Float], [Float], [Double], [Float], [Double]) {
             var state = self.state
             var partials = [Float](repeating: .nan, count: chunks * n)
-            var clamps = [Float](repeating: .nan, count: chunks * n)
             var newB = [Double](repeating: .nan, count: t)
             var step = [Float](repeating: .nan, count: t)
             var scalars = [Double](repeating: .nan, count: chunks * 2)
@@ -147,11 +146,10 @@ struct SIMDDispatchTests {
             newB.withUnsafeMutableBufferPointer { nb in
             step.withUnsafeMutableBufferPointer { st in
             scalars.withUnsafeMutableBufferPointer { sv in
-            clamps.withUnsafeMutableBufferPointer { cl in
                 let k = FusedLadmapStep(
                     im: im.baseAddress!, weights: w.baseAddress!, multiplier: y.baseAddress!, flat: s.baseAddress!,
                     dark: d.baseAddress!, carryFlat: sp.baseAddress!, state: v.baseAddress!,
-                    partials: pa.baseAddress!, clamps: cl.baseAddress!, oldBaseline: ob.baseAddress!,
+                    partials: pa.baseAddress!, oldBaseline: ob.baseAddress!,
                     carryStep: cs.baseAddress!, newBaseline: nb.baseAddress!, baselineStep: st.baseAddress!,
                     scalars: sv.baseAddress!, oldBaselineD: obd.baseAddress!, frames: t, pixels: n, chunks: chunks,
                     invMu: invMu, threshold: threshold, carryThreshold: carryThreshold, carryRatio: carryRatio,
@@ -163,7 +161,7 @@ struct SIMDDispatchTests {
                         fusedLadmapChunkBaseline(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: hasDark)
                     }
                 }
-            } } } } } } } } } } } } } } }
+            } } } } } } } } } } } } } }
             return (state, partials, newB, step, scalars)
         }
     }

@@ -49,7 +49,6 @@ extension BaSiCSolver {
         let chunks = frameChunkCount
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
-            chunkClamps = FloatBuffer(count: chunks * n, zeroed: false)
         }
         // One thread on a forward step: the chunk gradients are summed as they are made.
         let inOrder = !fusedBackwards && Swift.min(parameters.workers, chunks) <= 1
@@ -79,7 +78,7 @@ extension BaSiCSolver {
                 im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer),
                 multiplier: UnsafePointer(multiplier.pointer), flat: sp.baseAddress!, dark: dp.baseAddress!,
                 carryFlat: carry == nil ? zero.baseAddress! : cf.baseAddress!, state: residual.pointer,
-                partials: chunkGradients!.pointer, clamps: chunkClamps!.pointer, oldBaseline: obf.baseAddress!,
+                partials: chunkGradients!.pointer, oldBaseline: obf.baseAddress!,
                 carryStep: carry == nil ? zero.baseAddress! : cs.baseAddress!, newBaseline: nb.baseAddress!,
                 baselineStep: sb.baseAddress!, scalars: sc.baseAddress!, oldBaselineD: ob.baseAddress!,
                 frames: t, pixels: n, chunks: chunks,
@@ -98,7 +97,6 @@ extension BaSiCSolver {
                 // is in cache (the chunks' order, as the sum afterwards would take them), in one P-float buffer.
                 var one = ctx
                 one.partialStride = 0
-                one.clampStride = 0
                 chunkSums.withUnsafeMutableBufferPointer { acc in
                     for c in 0..<chunks {
                         if avx2 {

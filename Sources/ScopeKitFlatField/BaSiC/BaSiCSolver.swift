@@ -53,8 +53,6 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
-    /// Per chunk, P floats of sweep scratch (clamp(v, ±τ) of the frame in hand).
-    var chunkClamps: FloatBuffer? = nil
     /// Per pixel, the running double sum of the chunk gradients (fused steps on one thread going forward).
     var chunkSums: [Double] = []
     /// Whether the next fused LADMAP step runs its frame chunks last to first (it alternates every step).

@@ -10,16 +10,17 @@ import ScopeKitFlatFieldKernels
 /// The tag of the AVX2 instantiation of the LADMAP sweep (its own, so its specialisations have their own symbols).
 enum AVX2Sweep {}
 
-/// ``fusedLadmapChunk(_:_:carry:uniform:dark:_:)`` with AVX2 code generation.
+/// ``fusedLadmapChunk(_:_:fresh:carry:uniform:dark:_:)`` with AVX2 code generation.
 ///
 /// - Parameters:
 ///   - c: the frame chunk.
 ///   - k: the step's pointers and scalars.
-///   - carry, uniform, dark: the sweep's flags.
+///   - fresh, carry, uniform, dark: the sweep's flags.
 /// - Complexity: O(frames of the chunk · P).
 @inline(never)
-package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, carry: Bool, uniform: Bool, dark: Bool) {
-    fusedLadmapChunk(c, k, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
+package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, fresh: Bool = false, carry: Bool, uniform: Bool,
+                                  dark: Bool) {
+    fusedLadmapChunk(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
 }
 
 /// ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` with AVX2 code generation.
@@ -43,4 +44,42 @@ package func flatFieldUInt16KernelAVX2(_ src: UnsafePointer<UInt16>, _ dst: Unsa
                                        dark: UnsafePointer<Float>, flat: UnsafePointer<Float>, count: Int,
                                        offset: Float) -> Int {
     flatFieldUInt16Kernel(src, dst, dark: dark, flat: flat, count: count, offset: offset)
+}
+
+/// ``sumChunkPartials(_:chunks:pixels:range:dividedBy:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(chunks · range.count).
+@inline(never)
+package func sumChunkPartialsAVX2(_ partials: UnsafePointer<Float>, chunks: Int, pixels n: Int, range: Range<Int>,
+                                  dividedBy m: Double, into out: UnsafeMutablePointer<Float>) {
+    sumChunkPartials(partials, chunks: chunks, pixels: n, range: range, dividedBy: m, into: out)
+}
+
+/// ``spectralBlockProducts(_:frames:pixels:range:v:u:acc:into:)`` with AVX2 code generation.
+///
+/// - Complexity: O(T · range.count).
+@inline(never)
+package func spectralBlockProductsAVX2(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, range: Range<Int>,
+                                       v: UnsafePointer<Float>, u: UnsafeMutablePointer<Double>,
+                                       acc: UnsafeMutablePointer<SIMD4<Double>>,
+                                       into out: UnsafeMutablePointer<Double>) {
+    spectralBlockProducts(im, frames: t, pixels: n, range: range, v: v, u: u, acc: acc, into: out)
+}
+
+/// ``addChunkPartial(_:to:range:first:)`` with AVX2 code generation.
+///
+/// - Complexity: O(range.count).
+@inline(never)
+package func addChunkPartialAVX2(_ partial: UnsafePointer<Float>, to acc: UnsafeMutablePointer<Double>,
+                                 range: Range<Int>, first: Bool) {
+    addChunkPartial(partial, to: acc, range: range, first: first)
+}
+
+/// ``medianGroup8(_:frames:pixels:at:keys:)`` with AVX2 code generation.
+///
+/// - Complexity: O(33 · T).
+@inline(never)
+package func medianGroup8AVX2(_ im: UnsafePointer<Float>, frames t: Int, pixels n: Int, at x0: Int,
+                              keys: UnsafeMutablePointer<SIMD8<Int32>>) -> (lower: SIMD8<Float>, upper: SIMD8<Float>) {
+    medianGroup8(im, frames: t, pixels: n, at: x0, keys: keys)
 }

@@ -125,7 +125,7 @@ struct SIMDDispatchTests {
         }
 
         /// The step's outputs: state, partials, B̃, B − B̃, the chunk scalars.
-        func run(avx2: Bool, carry: Bool, uniform: Bool, dark hasDark: Bool)
+        func run(avx2: Bool, fresh: Bool = false, carry: Bool, uniform: Bool, dark hasDark: Bool)
             -> ([Float], [Float], [Double], [Float], [Double]) {
             var state = self.state
             var partials = [Float](repeating: .nan, count: chunks * n)
@@ -156,9 +156,9 @@ struct SIMDDispatchTests {
                     mu: mu, nextRatio: nextRatio, flatSq: flatSq, flatDark: flatDark)
                 for c in 0..<chunks {
                     if avx2 {
-                        fusedLadmapChunkAVX2(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                        fusedLadmapChunkAVX2(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: hasDark)
                     } else {
-                        fusedLadmapChunkBaseline(c, k, carry: carry, uniform: uniform, dark: hasDark)
+                        fusedLadmapChunkBaseline(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: hasDark)
                     }
                 }
             } } } } } } } } } } } } } }
@@ -171,16 +171,146 @@ struct SIMDDispatchTests {
     @Test(arguments: [(5, 2100, 2), (3, 67, 3)])
     func fusedLadmapChunkMatches(t: Int, n: Int, chunks: Int) {
         let inputs = LadmapInputs(t: t, n: n, chunks: chunks, seed: UInt64(n))
-        for carry in [false, true] {
+        for (fresh, carry) in [(false, false), (false, true), (true, false)] {
             for uniform in [false, true] {
                 for dark in [false, true] {
-                    let a = inputs.run(avx2: false, carry: carry, uniform: uniform, dark: dark)
-                    let b = inputs.run(avx2: true, carry: carry, uniform: uniform, dark: dark)
-                    #expect(Self.bits(a.0) == Self.bits(b.0), "state \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.1) == Self.bits(b.1), "gradient \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.2) == Self.bits(b.2), "baseline \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.3) == Self.bits(b.3), "step \(carry) \(uniform) \(dark)")
-                    #expect(Self.bits(a.4) == Self.bits(b.4), "sums \(carry) \(uniform) \(dark)")
+                    let a = inputs.run(avx2: false, fresh: fresh, carry: carry, uniform: uniform, dark: dark)
+                    let b = inputs.run(avx2: true, fresh: fresh, carry: carry, uniform: uniform, dark: dark)
+                    let flags = "\(fresh) \(carry) \(uniform) \(dark)"
+                    #expect(Self.bits(a.0) == Self.bits(b.0), "state \(flags)")
+                    #expect(Self.bits(a.1) == Self.bits(b.1), "gradient \(flags)")
+                    #expect(Self.bits(a.2) == Self.bits(b.2), "baseline \(flags)")
+                    #expect(Self.bits(a.3) == Self.bits(b.3), "step \(flags)")
+                    #expect(Self.bits(a.4) == Self.bits(b.4), "sums \(flags)")
+                }
+            }
+        }
+    }
+
+    /// A fresh step (Y = 0 and I_R = 0 not read) gives the same bits as a step from zeroed buffers, on both paths.
+    @Test func freshLadmapStepMatchesZeroedBuffers() {
+        var inputs = LadmapInputs(t: 5, n: 2100, chunks: 2, seed: 7)
+        var zeroed = inputs
+        zeroed.multiplier = [Float](repeating: 0, count: inputs.multiplier.count)
+        zeroed.state = [Float](repeating: 0, count: inputs.state.count)
+        inputs.multiplier = [Float](repeating: .nan, count: inputs.multiplier.count)
+        inputs.state = [Float](repeating: .nan, count: inputs.state.count)
+        for avx2 in [false, true] {
+            for uniform in [false, true] {
+                for dark in [false, true] {
+                    let a = inputs.run(avx2: avx2, fresh: true, carry: false, uniform: uniform, dark: dark)
+                    let b = zeroed.run(avx2: avx2, carry: false, uniform: uniform, dark: dark)
+                    #expect(Self.bits(a.0) == Self.bits(b.0) && Self.bits(a.1) == Self.bits(b.1)
+                            && Self.bits(a.2) == Self.bits(b.2) && Self.bits(a.3) == Self.bits(b.3)
+                            && Self.bits(a.4) == Self.bits(b.4), "\(avx2) \(uniform) \(dark)")
+                }
+            }
+        }
+    }
+
+    /// The chunk-gradient sum gives the same bits on both paths (a range with a tail shorter than eight).
+    @Test func chunkPartialSumsMatch() {
+        var g = SeededGenerator(seed: 11)
+        let chunks = 5, n = 1003
+        let partials = (0..<(chunks * n)).map { _ in Float.random(in: -1e4...1e4, using: &g) }
+        var a = [Float](repeating: .nan, count: n), b = a
+        partials.withUnsafeBufferPointer { p in
+            a.withUnsafeMutableBufferPointer { o in
+                sumChunkPartials(p.baseAddress!, chunks: chunks, pixels: n, range: 3..<1002, dividedBy: 1.7,
+                                 into: o.baseAddress!)
+            }
+            b.withUnsafeMutableBufferPointer { o in
+                sumChunkPartialsAVX2(p.baseAddress!, chunks: chunks, pixels: n, range: 3..<1002, dividedBy: 1.7,
+                                     into: o.baseAddress!)
+            }
+        }
+        #expect(Self.bitsNaNAsOne(a) == Self.bitsNaNAsOne(b))
+        #expect(a[3] == Float((0..<chunks).reduce(0.0) { $0 + Double(partials[$1 * n + 3]) } / 1.7))
+        // Running sums, chunk after chunk (both paths), give the same bits.
+        for avx2 in [false, true] {
+            var acc = [Double](repeating: .nan, count: n)
+            var c = [Float](repeating: .nan, count: n)
+            partials.withUnsafeBufferPointer { p in
+                acc.withUnsafeMutableBufferPointer { s in
+                    for k in 0..<chunks {
+                        if avx2 {
+                            addChunkPartialAVX2(p.baseAddress! + k * n, to: s.baseAddress!, range: 3..<1002, first: k == 0)
+                        } else {
+                            addChunkPartial(p.baseAddress! + k * n, to: s.baseAddress!, range: 3..<1002, first: k == 0)
+                        }
+                    }
+                    c.withUnsafeMutableBufferPointer { o in
+                        divideChunkSums(s.baseAddress!, range: 3..<1002, dividedBy: 1.7, into: o.baseAddress!)
+                    }
+                }
+            }
+            #expect(Self.bitsNaNAsOne(c) == Self.bitsNaNAsOne(a), "running sums \(avx2)")
+        }
+    }
+
+    /// The spectral-norm block products give the same bits on both paths and as one pass over the whole block
+    /// (the pre-session-8 loop), for a block longer than a sub-block with a length that is not a multiple of 4.
+    @Test func spectralBlockProductsMatch() {
+        var g = SeededGenerator(seed: 5)
+        let t = 7, n = 900, range = 5..<(5 + 603)
+        let im = (0..<(t * n)).map { _ in Float.random(in: 0...3000, using: &g) }
+        let v = (0..<t).map { _ in Float.random(in: 0...1, using: &g) }
+        var reference = [Double](repeating: 0, count: t)
+        var u = [Double](repeating: 0, count: range.count)
+        for f in 0..<t { for k in 0..<range.count { u[k] += Double(v[f]) * Double(im[f * n + range.lowerBound + k]) } }
+        for f in 0..<t {
+            var s4 = SIMD4<Double>()
+            var k = 0
+            while k + 4 <= range.count {
+                let o = f * n + range.lowerBound + k
+                s4 += SIMD4<Double>(u[k], u[k + 1], u[k + 2], u[k + 3])
+                    * SIMD4<Double>(Double(im[o]), Double(im[o + 1]), Double(im[o + 2]), Double(im[o + 3]))
+                k += 4
+            }
+            var s = s4.sum()
+            while k < range.count { s += u[k] * Double(im[f * n + range.lowerBound + k]); k += 1 }
+            reference[f] = s
+        }
+        func run(_ avx2: Bool) -> [Double] {
+            var out = [Double](repeating: .nan, count: t)
+            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: spectralSubBlock)
+            let acc = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: t)
+            defer { scratch.deallocate(); acc.deallocate() }
+            im.withUnsafeBufferPointer { p in
+                v.withUnsafeBufferPointer { vp in
+                    out.withUnsafeMutableBufferPointer { o in
+                        if avx2 {
+                            spectralBlockProductsAVX2(p.baseAddress!, frames: t, pixels: n, range: range,
+                                                      v: vp.baseAddress!, u: scratch, acc: acc, into: o.baseAddress!)
+                        } else {
+                            spectralBlockProducts(p.baseAddress!, frames: t, pixels: n, range: range,
+                                                  v: vp.baseAddress!, u: scratch, acc: acc, into: o.baseAddress!)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        #expect(Self.bits(run(false)) == Self.bits(reference))
+        #expect(Self.bits(run(true)) == Self.bits(reference))
+    }
+
+    /// The eight-pixel medians give the same bits on both paths and match a sort (odd and even T, negative values).
+    @Test(arguments: [7, 12])
+    func medianGroupsMatch(t: Int) {
+        var g = SeededGenerator(seed: UInt64(t))
+        let n = 19
+        let im = (0..<(t * n)).map { _ in Float(Int.random(in: -40...40, using: &g)) / 4 }
+        let keys = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: t)
+        defer { keys.deallocate() }
+        im.withUnsafeBufferPointer { p in
+            for x0 in [0, 11] {
+                let a = medianGroup8(p.baseAddress!, frames: t, pixels: n, at: x0, keys: keys)
+                let b = medianGroup8AVX2(p.baseAddress!, frames: t, pixels: n, at: x0, keys: keys)
+                #expect(a.lower == b.lower && a.upper == b.upper)
+                for j in 0..<8 {
+                    let column = (0..<t).map { im[$0 * n + x0 + j] }.sorted()
+                    #expect(a.upper[j] == column[t / 2] && a.lower[j] == column[t / 2 - 1])
                 }
             }
         }

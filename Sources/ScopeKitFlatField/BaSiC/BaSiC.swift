@@ -442,6 +442,9 @@ public enum BaSiC {
             stack.sortPixels(weights: ws, workers: workers)
         }
         let solver = BaSiCSolver(stack: stack, parameters: p)
+        // Every solve starts from Y = 0, and I_R is read only by the weight update.
+        solver.keepsMultiplier = false
+        solver.defersFusedFinish = true
         try configure(solver, summary: summary)
         if let w = ws {
             solver.weights.pointer.update(from: w.pointer, count: w.count)
@@ -459,7 +462,7 @@ public enum BaSiC {
         let median = p.fittingMode == .ladmap ? stack.pixelMedian(workers: workers) : []
         var lastFlat: [Double]? = nil, lastDark: [Double]? = nil
         var flat = [Double](), dark = [Double](), baseline = [Double]()
-        for _ in 0..<p.maxReweightIterations {
+        for round in 0..<p.maxReweightIterations {
             var st = BaSiCState(flat: p.fittingMode == .ladmap ? median : [Double](repeating: 0, count: n),
                                 darkResidual: [Double](repeating: 0, count: n), darkOffset: 0,
                                 baseline: [Double](repeating: 1, count: t))
@@ -478,14 +481,7 @@ public enum BaSiC {
             let meanS = st.flat.reduce(0, +) / Double(n)
             flat = st.flat.map { $0 / meanS }
             baseline = st.baseline.map { $0 * meanS }
-            solver.updateWeights(rule: p.fittingMode == .ladmap ? .ladmap : .approximate, flat: flat, dark: dark,
-                                 baseline: baseline, fitWeights: ws)
-            if p.fittingMode == .ladmap {
-                var w = st.darkResidual.map { 1 / (abs(Double(Float($0))) + p.epsilon) }
-                let m = w.reduce(0, +) / Double(n)
-                for x in 0..<n { w[x] /= m }
-                darkWeights = w
-            }
+            var reweighted = false
             if let lf = lastFlat, let ld = lastDark {
                 var num = 0.0, den = 0.0
                 for x in 0..<n { num += abs(flat[x] - lf[x]); den += abs(lf[x]) }
@@ -496,11 +492,22 @@ public enum BaSiC {
                     score = Swift.max(score, dn / Swift.max(dd, 1))
                 }
                 report.reweightScore = score
-                if score <= p.reweightingTolerance {
-                    report.reweightingConverged = true
-                    break
+                reweighted = score <= p.reweightingTolerance
+                report.reweightingConverged = reweighted
+            }
+            // The weights (and the dark-field weights) only feed the next round, and the baseline re-fit when
+            // sorting: after the last round they are not computed.
+            if !(reweighted || round == p.maxReweightIterations - 1) || unsorted != nil {
+                solver.updateWeights(rule: p.fittingMode == .ladmap ? .ladmap : .approximate, flat: flat,
+                                     dark: dark, baseline: baseline, fitWeights: ws)
+                if p.fittingMode == .ladmap {
+                    var w = st.darkResidual.map { 1 / (abs(Double(Float($0))) + p.epsilon) }
+                    let m = w.reduce(0, +) / Double(n)
+                    for x in 0..<n { w[x] /= m }
+                    darkWeights = w
                 }
             }
+            if reweighted { break }
             lastFlat = flat
             lastDark = dark
         }

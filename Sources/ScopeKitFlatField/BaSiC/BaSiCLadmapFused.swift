@@ -42,7 +42,7 @@ extension BaSiCSolver {
     /// - Returns: ‖ΔI_R‖², ‖ΔB‖² and ‖res‖/‖Im‖. Updates `st.baseline`, `st.flat` (× mean B̃), the gradient and
     ///   ``fusedCarry``.
     /// - Complexity: O(T·P), one read of Im, W (skipped while ``uniformWeights``) and v and one write of v from
-    ///   memory (the first step of a solve reads Y and I_R instead of v).
+    ///   memory (the first step of a solve reads Y and I_R instead of v, or nothing while ``fusedFresh``).
     func fusedLadmapPass(_ st: inout BaSiCState, mu: Double, nextMu: Double, sF: [Float], dF: [Float],
                          flatSq: Double, flatDark: Double) -> (dIR2: Double, dB2: Double, score: Double) {
         let t = frames, n = pixels
@@ -50,7 +50,12 @@ extension BaSiCSolver {
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
         }
+        // One thread on a forward step: the chunk gradients are summed as they are made.
+        let inOrder = !fusedBackwards && Swift.min(parameters.workers, chunks) <= 1
+        if inOrder && chunkSums.count != n { chunkSums = [Double](repeating: 0, count: n) }
         let carry = fusedCarry
+        let fresh = fusedFresh
+        fusedFresh = false
         let oldB = st.baseline
         let oldBF = oldB.map { Float($0) }
         var newB = [Double](repeating: 0, count: t)
@@ -84,14 +89,35 @@ extension BaSiCSolver {
             let avx2 = CPUFeatures.level == .avx2
             // Every other step takes the chunks last to first, so the frames the previous step touched last
             // (the part of Im, v and W still in L3) come first. Each chunk writes its own partials, combined in
-            // chunk order afterwards: the order the chunks run in changes no bit.
+            // chunk order afterwards (or, on one thread going forward, as each chunk ends): the order the chunks
+            // run in changes no bit.
             let backwards = fusedBackwards
-            BaSiCParallel.run(chunks, workers: parameters.workers) { i in
-                let c = backwards ? chunks - 1 - i : i
-                if avx2 {
-                    fusedLadmapChunkAVX2(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
-                } else {
-                    fusedLadmapChunkBaseline(c, ctx, carry: hasCarry, uniform: uniform, dark: dark)
+            if inOrder {
+                // One thread, chunks first to last: each chunk's gradient is added to the double sums while it
+                // is in cache (the chunks' order, as the sum afterwards would take them), in one P-float buffer.
+                var one = ctx
+                one.partialStride = 0
+                chunkSums.withUnsafeMutableBufferPointer { acc in
+                    for c in 0..<chunks {
+                        if avx2 {
+                            fusedLadmapChunkAVX2(c, one, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
+                            addChunkPartialAVX2(one.partials, to: acc.baseAddress!, range: 0..<n, first: c == 0)
+                        } else {
+                            fusedLadmapChunkBaseline(c, one, fresh: fresh, carry: hasCarry, uniform: uniform,
+                                                     dark: dark)
+                            addChunkPartial(one.partials, to: acc.baseAddress!, range: 0..<n, first: c == 0)
+                        }
+                    }
+                }
+            } else {
+                BaSiCParallel.run(chunks, workers: parameters.workers) { i in
+                    let c = backwards ? chunks - 1 - i : i
+                    if avx2 {
+                        fusedLadmapChunkAVX2(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform, dark: dark)
+                    } else {
+                        fusedLadmapChunkBaseline(c, ctx, fresh: fresh, carry: hasCarry, uniform: uniform,
+                                                 dark: dark)
+                    }
                 }
             }
         } } } } } } } } } }
@@ -109,11 +135,20 @@ extension BaSiCSolver {
         for f in 0..<t { let d = newB[f] - st.baseline[f]; dB2 += d * d }
         st.baseline = newB
         // The next flat-field gradient: Σ over chunks in order, divided by mean B̃.
-        sumChunkGradients(chunks, dividedBy: m)
+        if inOrder {
+            chunkSums.withUnsafeBufferPointer { acc in
+                pixelSum.withUnsafeMutableBufferPointer { g in
+                    divideChunkSums(acc.baseAddress!, range: 0..<n, dividedBy: m, into: g.baseAddress!)
+                }
+            }
+        } else {
+            sumChunkGradients(chunks, dividedBy: m)
+        }
         return (dIR2, dB2, r2.squareRoot() / imageNorm)
     }
 
-    /// Writes I_R and Y of the last fused step back from v (``FusedLadmapCarry``) and clears ``fusedCarry``.
+    /// Writes I_R and Y (unless ``keepsMultiplier`` is off) of the last fused step back from v
+    /// (``FusedLadmapCarry``) and clears ``fusedCarry``.
     ///
     /// - Complexity: O(T·P), per pixel independent (any thread count gives the same values).
     func finishFusedLadmap() {
@@ -123,6 +158,7 @@ extension BaSiCSolver {
         let vp = UncheckedSendable(residual.pointer), yp = UncheckedSendable(multiplier.pointer)
         let wp = UncheckedSendable(weights.pointer)
         let uniform = uniformWeights, mu = Float(carry.mu), th = carry.threshold
+        let keepY = keepsMultiplier
         carry.flat.withUnsafeBufferPointer { sb in
             carry.baselineStep.withUnsafeBufferPointer { cb in
                 let s = UncheckedSendable(sb.baseAddress!), step = UncheckedSendable(cb.baseAddress!)
@@ -133,7 +169,7 @@ extension BaSiCSolver {
                             let v = vp.value[o + x]
                             let cl = clamp1(v, uniform ? th : wp.value[o + x] * th)
                             vp.value[o + x] = v - cl
-                            yp.value[o + x] = mu * (cl + c * s.value[x])
+                            if keepY { yp.value[o + x] = mu * (cl + c * s.value[x]) }
                         }
                     }
                 }
@@ -145,28 +181,17 @@ extension BaSiCSolver {
     func sumChunkGradients(_ chunks: Int, dividedBy m: Double) {
         let n = pixels, blocks = self.blocks
         let partials = UncheckedSendable(chunkGradients!.pointer)
+        let avx2 = CPUFeatures.level == .avx2
         pixelSum.withUnsafeMutableBufferPointer { gp in
             let gs = UncheckedSendable(gp.baseAddress!)
             blocks.run { b in
                 let r = blocks.range(b)
-                var x = r.lowerBound
-                // Eight pixels at a time, each summed over the chunks in order (the same bits as one at a time).
-                let m4 = SIMD4<Double>(repeating: m)
-                while x &+ 8 <= r.upperBound {
-                    var lo = SIMD4<Double>(), hi = SIMD4<Double>()
-                    for c in 0..<chunks {
-                        let v = SIMD8<Float>(unaligned: partials.value + c * n + x)
-                        lo += SIMD4<Double>(v.lowHalf)
-                        hi += SIMD4<Double>(v.highHalf)
-                    }
-                    storeUnaligned(SIMD8<Float>(lowHalf: SIMD4<Float>(lo / m4), highHalf: SIMD4<Float>(hi / m4)), gs.value + x)
-                    x &+= 8
-                }
-                while x < r.upperBound {
-                    var acc = 0.0
-                    for c in 0..<chunks { acc += Double(partials.value[c * n + x]) }
-                    gs.value[x] = Float(acc / m)
-                    x += 1
+                if avx2 {
+                    sumChunkPartialsAVX2(partials.value, chunks: chunks, pixels: n, range: r, dividedBy: m,
+                                         into: gs.value)
+                } else {
+                    sumChunkPartials(partials.value, chunks: chunks, pixels: n, range: r, dividedBy: m,
+                                     into: gs.value)
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ScopeKitCore
+import ScopeKitFlatFieldKernels
 
 extension BaSiCSolver {
     /// How the residual weights are recomputed after a round.
@@ -12,9 +13,18 @@ extension BaSiCSolver {
     }
 
     /// W = rule(I_B, I_R) / mean(W) · Ws with I_B = B_n S + D (`fitWeights` nil = Ws of ones).
+    ///
+    /// After a fused LADMAP solve that left its carry (``defersFusedFinish``), I_R = v − clamp(v, ±W·τ) is derived
+    /// from v in the residual buffer and the weights it used, as ``finishFusedLadmap()`` would write it, and
+    /// nothing is written back: the residual buffer is stale afterwards (the next solve starts from I_R = 0).
+    ///
+    /// - Complexity: O(T·P), two passes over W (one read of I_R or v).
     func updateWeights(rule: WeightRule, flat: [Double], dark: [Double], baseline: [Double],
                        fitWeights: FloatBuffer?) {
         let t = frames, n = pixels
+        let carry = fusedCarry
+        fusedCarry = nil
+        let fromV = carry != nil, usedUniform = uniformWeights, th = carry?.threshold ?? 0
         uniformWeights = false
         let eps = Float(parameters.epsilon)
         let sF = flat.map { Float($0) }, dF = dark.map { Float($0) }
@@ -23,16 +33,46 @@ extension BaSiCSolver {
         let bF = baseline.map { Float($0) }
         let wp = UncheckedSendable(weights.pointer)
         let rp = UncheckedSendable(residual.pointer)
+        sF.withUnsafeBufferPointer { sfb in
+        dF.withUnsafeBufferPointer { dfb in
         blockPartials.withUnsafeMutableBufferPointer { bp in
             let bpp = UncheckedSendable(bp.baseAddress!)
+            let sfp = UncheckedSendable(sfb.baseAddress!), dfp = UncheckedSendable(dfb.baseAddress!)
             blocks.run { b in
                 let r = blocks.range(b)
                 var total = 0.0
                 for f in 0..<t {
                     let o = f * n
                     var s: Float = 0
-                    for x in r {
-                        let ir = rp.value[o + x]
+                    var x0 = r.lowerBound
+                    if rule == .ladmap {
+                        // Eight weights at a time (correctly rounded divisions: the same bits as one at a time),
+                        // added to the sum one by one in pixel order.
+                        let b8 = SIMD8<Float>(repeating: bF[f]), eps8 = SIMD8<Float>(repeating: eps)
+                        let th8 = SIMD8<Float>(repeating: th), one8 = SIMD8<Float>(repeating: 1)
+                        let sp = sfp.value, dp = dfp.value
+                        while x0 + 8 <= r.upperBound {
+                            var ir = SIMD8<Float>(unaligned: rp.value + o + x0)
+                            if fromV {
+                                ir = ir - clamp8(ir, usedUniform ? th8 : SIMD8<Float>(unaligned: wp.value + o + x0) * th8)
+                            }
+                            let den = b8 * SIMD8<Float>(unaligned: sp + x0) + SIMD8<Float>(unaligned: dp + x0) + eps8
+                            let q = ir / den
+                            let w = one8 / (unsafeBitCast(unsafeBitCast(q, to: SIMD8<UInt32>.self) & 0x7fff_ffff,
+                                                                  to: SIMD8<Float>.self) + eps8)
+                            storeUnaligned(w, wp.value + o + x0)
+                            for i in 0..<8 { s += w[i] }
+                            x0 += 8
+                        }
+                    }
+                    for x in x0..<r.upperBound {
+                        let ir: Float
+                        if fromV {
+                            let v = rp.value[o + x]
+                            ir = v - clamp1(v, usedUniform ? th : wp.value[o + x] * th)
+                        } else {
+                            ir = rp.value[o + x]
+                        }
                         let w: Float
                         switch rule {
                         case .ladmap: w = 1 / (abs(ir / (bF[f] * sF[x] + dF[x] + eps)) + eps)
@@ -46,7 +86,7 @@ extension BaSiCSolver {
                 }
                 bpp.value[b * 4 + 3] = total
             }
-        }
+        } } }
         let scale = Float(Double(t * n) / blockSum(slot: 3))
         let ws = UncheckedSendable(fitWeights?.pointer)
         blocks.run { b in

@@ -53,11 +53,23 @@ final class BaSiCSolver {
     var uniformWeights = false
     /// Per-chunk flat-field gradients of the fused LADMAP step.
     var chunkGradients: FloatBuffer? = nil
+    /// Per pixel, the running double sum of the chunk gradients (fused steps on one thread going forward).
+    var chunkSums: [Double] = []
     /// Whether the next fused LADMAP step runs its frame chunks last to first (it alternates every step).
     var fusedBackwards = false
     /// Set by a fused LADMAP step: the residual buffer then holds v instead of I_R, and the multiplier buffer
     /// is stale until ``finishFusedLadmap()``.
     var fusedCarry: FusedLadmapCarry? = nil
+    /// Set by ``ladmap(_:darkWeights:resumeAt:)`` for a fused solve from Y = 0, I_R = 0: the next fused step reads
+    /// neither buffer (they are not cleared), and clears the flag.
+    var fusedFresh = false
+    /// Whether ``finishFusedLadmap()`` writes Y back (tests read it; the fit does not: every solve starts from
+    /// Y = 0).
+    var keepsMultiplier = true
+    /// Whether a fused LADMAP solve leaves v and ``fusedCarry`` for the next
+    /// ``updateWeights(rule:flat:dark:baseline:fitWeights:)`` (which derives I_R from them) instead of writing I_R
+    /// and Y back when it ends. Set by the fit, whose only reader of I_R after a solve is the weight update.
+    var defersFusedFinish = false
 
     init(stack: WorkingStack, parameters: BaSiC.Parameters) {
         self.stack = stack
@@ -103,16 +115,20 @@ final class BaSiCSolver {
         let p = parameters
         let t = frames, n = pixels
         let dark = p.getDarkfield
-        if resumeAt == nil {
+        // A fused solve from Y = 0 and I_R = 0 reads neither buffer (``fusedFresh``): nothing to clear.
+        let fresh = resumeAt == nil && usesFusedLadmap
+        if resumeAt == nil && !fresh {
             multiplier.fill(0)
             residual.fill(0)
         }
-        // Fused steps keep v in the residual buffer; Y and I_R are written back when the solve ends.
+        // Fused steps keep v in the residual buffer; Y and I_R are written back when the solve ends (or, with
+        // ``defersFusedFinish``, I_R is derived by the next weight update).
         fusedCarry = nil
-        defer { finishFusedLadmap() }
+        fusedFresh = fresh
+        defer { if !defersFusedFinish { finishFusedLadmap() } }
         var mu = resumeAt ?? initialMu
         // G = Σ_n B_n (Im − B_n S − D − I_R + Y/μ), kept in pixelSum.
-        initialGradient(st, weighted: true, mu: mu)
+        initialGradient(st, weighted: true, mu: mu, fresh: fresh)
         var k = 0
         var converged = false
         var score = Double.infinity
@@ -122,27 +138,49 @@ final class BaSiCSolver {
         let rp = UncheckedSendable(residual.pointer)
         var sF = [Float](repeating: 0, count: n)
         var dF = [Float](repeating: 0, count: n)
+        var newFlat = [Double](repeating: 0, count: n)
+        var oldDark = [Double](repeating: 0, count: n)
         while true {
             // Flat-field step.
             let sumB2 = st.baseline.reduce(0) { $0 + $1 * $1 }
             let etaS = sumB2 * 1.02 + 0.01
-            var newFlat = [Double](repeating: 0, count: n)
-            for x in 0..<n { newFlat[x] = st.flat[x] + Double(pixelSum[x]) / etaS }
+            newFlat.withUnsafeMutableBufferPointer { nf in
+                st.flat.withUnsafeBufferPointer { of in
+                    pixelSum.withUnsafeBufferPointer { g in
+                        for x in 0..<n { nf[x] = of[x] + Double(g[x]) / etaS }
+                    }
+                }
+            }
             try dct.apply(&newFlat, threshold: lambdaFlat / (etaS * mu))
             let minimum = newFlat.min() ?? 0
-            if minimum < 0 { for x in 0..<n { newFlat[x] -= minimum } }
-            var dS2 = 0.0
-            for x in 0..<n { let d = newFlat[x] - st.flat[x]; dS2 += d * d }
+            // One pass for the shift, ‖ΔS‖², Σ S², Σ S·D and the float copies (each sum in pixel order).
+            var dS2 = 0.0, flatSq = 0.0, flatDark = 0.0
+            let shift = minimum < 0 ? minimum : 0
+            let darkOffset = st.darkOffset
+            newFlat.withUnsafeMutableBufferPointer { nf in
+            st.flat.withUnsafeBufferPointer { of in
+            st.darkResidual.withUnsafeBufferPointer { dr in
+            oldDark.withUnsafeMutableBufferPointer { od in
+            sF.withUnsafeMutableBufferPointer { sf in
+            dF.withUnsafeMutableBufferPointer { df in
+                for x in 0..<n {
+                    if minimum < 0 { nf[x] -= shift }
+                    let s = nf[x]
+                    let d = s - of[x]
+                    dS2 += d * d
+                    let dk = dr[x] + darkOffset
+                    od[x] = dk
+                    sf[x] = Float(s)
+                    df[x] = Float(dk)
+                    flatSq += s * s
+                    flatDark += s * dk
+                }
+            } } } } } }
             let oldBaseline = st.baseline
-            let oldDark = (0..<n).map { st.darkResidual[$0] + st.darkOffset }
-            st.flat = newFlat
-            for x in 0..<n { sF[x] = Float(newFlat[x]); dF[x] = Float(oldDark[x]) }
+            swap(&st.flat, &newFlat)
 
             let nextMu = Swift.min(mu * p.rho, maxMu)
             if usesFusedLadmap {
-                let flatSq = st.flat.reduce(0) { $0 + $1 * $1 }
-                var flatDark = 0.0
-                for x in 0..<n { flatDark += st.flat[x] * oldDark[x] }
                 let r = fusedLadmapPass(&st, mu: mu, nextMu: nextMu, sF: sF, dF: dF, flatSq: flatSq,
                                         flatDark: flatDark)
                 lastValueDiff = Swift.max(dS2.squareRoot() * etaS.squareRoot(), r.dIR2.squareRoot(),
@@ -215,9 +253,6 @@ final class BaSiCSolver {
                 let dIR2 = blockSum(slot: 0)
                 let sumY = blockSum(slot: 1)
                 // Baseline step: B_n = max(0, Σ S(R_n + Y_n/μ) / Σ S²), then mean(B) = 1.
-                let flatSq = st.flat.reduce(0) { $0 + $1 * $1 }
-                var flatDark = 0.0
-                for x in 0..<n { flatDark += st.flat[x] * oldDark[x] }
                 let fs = frameSums(slot: 0)
                 var newB = [Double](repeating: 0, count: t)
                 for f in 0..<t {
@@ -286,7 +321,12 @@ final class BaSiCSolver {
     }
 
     /// pixelSum = Σ_n c_n (Im − B_n S − D − I_R + Y/μ) with c_n = B_n (LADMAP) or 1 (approximate).
-    func initialGradient(_ st: BaSiCState, weighted: Bool, mu: Double) {
+    ///
+    /// - Parameters:
+    ///   - fresh: Y = 0 and I_R = 0 (a fused solve's start): only Im is read, with the same bits
+    ///     (x − 0 + 0·(1/μ) = x + 0).
+    /// - Complexity: O(T·P), one read of Im (and of I_R and Y unless `fresh`).
+    func initialGradient(_ st: BaSiCState, weighted: Bool, mu: Double, fresh: Bool = false) {
         let t = frames, n = pixels
         let sF = st.flat.map { Float($0) }
         let dF = (0..<n).map { Float(st.darkResidual[$0] + st.darkOffset) }
@@ -302,9 +342,15 @@ final class BaSiCSolver {
                 for f in 0..<t {
                     let c = weighted ? bF[f] : 1
                     let o = f * n
-                    for x in blocks.range(b) {
-                        g.value[x] += c * (im.value[o + x] - bF[f] * sF[x] - dF[x] - rp.value[o + x]
-                                           + yp.value[o + x] * invMu)
+                    if fresh {
+                        for x in blocks.range(b) {
+                            g.value[x] += c * ((im.value[o + x] - bF[f] * sF[x] - dF[x]) + 0)
+                        }
+                    } else {
+                        for x in blocks.range(b) {
+                            g.value[x] += c * (im.value[o + x] - bF[f] * sF[x] - dF[x] - rp.value[o + x]
+                                               + yp.value[o + x] * invMu)
+                        }
                     }
                 }
             }

@@ -1,4 +1,6 @@
 import ScopeKitCore
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 /// The images of a fit at the working size, `[T, P]` float32 with P = depth × rows × columns (depth Z = 1
 /// for 2-D images, the z-planes of (T, Z, Y, X) stacks otherwise), plus their statistics.
@@ -58,7 +60,8 @@ final class WorkingStack: @unchecked Sendable {
         var v = [Double](repeating: 1 / Double(t).squareRoot(), count: t)
         var partial = [Double](repeating: 0, count: blocks.count * t)
         var previous = 0.0
-        let im = UncheckedSendable(data.pointer)
+        let im = UncheckedSendable(UnsafePointer(data.pointer))
+        let avx2 = CPUFeatures.level == .avx2
         for _ in 0..<500 {
             let vf = v.map { Float($0) }
             partial.withUnsafeMutableBufferPointer { part in
@@ -66,32 +69,16 @@ final class WorkingStack: @unchecked Sendable {
                 vf.withUnsafeBufferPointer { vp in
                     let vv = UncheckedSendable(vp.baseAddress!)
                     blocks.run { b in
-                        let r = blocks.range(b)
-                        let len = r.count
-                        var u = [Double](repeating: 0, count: len)
-                        u.withUnsafeMutableBufferPointer { up in
-                            let u = up.baseAddress!
-                            // u = Aᵀv on this block (vectorised: no reduction).
-                            for f in 0..<t {
-                                let row = im.value + f * n + r.lowerBound
-                                let c = Double(vv.value[f])
-                                for k in 0..<len { u[k] += c * Double(row[k]) }
-                            }
-                            // (A u)_f, with four double partial sums.
-                            for f in 0..<t {
-                                let row = im.value + f * n + r.lowerBound
-                                var s4 = SIMD4<Double>()
-                                var k = 0
-                                while k + 4 <= len {
-                                    let a = SIMD4<Double>(Double(row[k]), Double(row[k + 1]), Double(row[k + 2]),
-                                                          Double(row[k + 3]))
-                                    s4 += SIMD4<Double>(u[k], u[k + 1], u[k + 2], u[k + 3]) * a
-                                    k += 4
-                                }
-                                var s = s4.sum()
-                                while k < len { s += u[k] * Double(row[k]); k += 1 }
-                                out.value[b * t + f] = s
-                            }
+                        let u = UnsafeMutablePointer<Double>.allocate(capacity: spectralSubBlock)
+                        let acc = UnsafeMutablePointer<SIMD4<Double>>.allocate(capacity: t)
+                        defer { u.deallocate(); acc.deallocate() }
+                        // u = Aᵀv and (A u)_f on this block, in L2-sized pieces (the same sums as one pass).
+                        if avx2 {
+                            spectralBlockProductsAVX2(im.value, frames: t, pixels: n, range: blocks.range(b),
+                                                      v: vv.value, u: u, acc: acc, into: out.value + b * t)
+                        } else {
+                            spectralBlockProducts(im.value, frames: t, pixels: n, range: blocks.range(b),
+                                                  v: vv.value, u: u, acc: acc, into: out.value + b * t)
                         }
                     }
                 }
@@ -109,8 +96,8 @@ final class WorkingStack: @unchecked Sendable {
 
     /// Per-pixel median over the images (`jnp.median(Im, axis=0)`: mean of the middle two for even T).
     ///
-    /// Eight neighbouring pixels at a time by ``medianKeys8(_:_:_:)`` (an exact radix selection, no data-dependent
-    /// branches); a last group of fewer than eight pixels by quickselect. Either way the middle values are the
+    /// Eight neighbouring pixels at a time by `medianKeys8` (ScopeKitFlatFieldKernels; an exact radix selection, no
+    /// data-dependent branches, with an AVX2 instantiation); a last group of fewer than eight pixels by quickselect. Either way the middle values are the
     /// stack's own floats (−0 counted as +0), so the result does not depend on the method or the thread count.
     ///
     /// - Complexity: O(33 · T · P) comparisons (eight lanes at a time).
@@ -118,7 +105,8 @@ final class WorkingStack: @unchecked Sendable {
         let t = frames, n = pixels
         var out = [Double](repeating: 0, count: n)
         let blocks = PixelBlocks(pixels: n, workers: workers)
-        let im = UncheckedSendable(data.pointer)
+        let im = UncheckedSendable(UnsafePointer(data.pointer))
+        let avx2 = CPUFeatures.level == .avx2
         out.withUnsafeMutableBufferPointer { o in
             let op = UncheckedSendable(o.baseAddress!)
             blocks.run { b in
@@ -127,8 +115,9 @@ final class WorkingStack: @unchecked Sendable {
                 let keys = UnsafeMutablePointer<SIMD8<Int32>>.allocate(capacity: t)
                 defer { keys.deallocate() }
                 while x0 + 8 <= r.upperBound {
-                    for f in 0..<t { keys[f] = orderKeys8(SIMD8<Float>(unaligned: im.value + f * n + x0)) }
-                    let (lower, upper) = WorkingStack.medianKeys8(keys, t, t / 2)
+                    let (lower, upper) = avx2
+                        ? medianGroup8AVX2(im.value, frames: t, pixels: n, at: x0, keys: keys)
+                        : medianGroup8(im.value, frames: t, pixels: n, at: x0, keys: keys)
                     for j in 0..<8 {
                         op.value[x0 + j] = t % 2 == 1 ? Double(upper[j]) : (Double(lower[j]) + Double(upper[j])) / 2
                     }
@@ -153,47 +142,6 @@ final class WorkingStack: @unchecked Sendable {
             }
         }
         return out
-    }
-
-    /// Per lane, the k-th smallest (`upper`, 0-based) and the (k−1)-th smallest (`lower`; meaningless for k = 0)
-    /// of `t` order keys (``orderKeys8(_:)``), as floats.
-    ///
-    /// Radix selection from the top bit down: bit by bit, a candidate c is kept when at most k keys are below
-    /// it, so the result is exactly the k-th smallest key (32 counting passes over the t keys, eight lanes at
-    /// once, no branches on the data); one more pass finds the largest key below it.
-    ///
-    /// - Parameters:
-    ///   - keys: `t` vectors of eight keys (one lane per pixel).
-    ///   - t: the number of values per lane (≥ 1).
-    ///   - k: the order statistic, 0 ≤ k < t.
-    /// - Complexity: O(33 · t).
-    static func medianKeys8(_ keys: UnsafePointer<SIMD8<Int32>>, _ t: Int, _ k: Int)
-        -> (lower: SIMD8<Float>, upper: SIMD8<Float>) {
-        let kk = SIMD8<Int32>(repeating: Int32(k))
-        let signBit = SIMD8<UInt32>(repeating: 0x8000_0000)
-        // The prefix in the unsigned order (key ^ sign bit), so candidates are built from the top bit down.
-        var prefix = SIMD8<UInt32>()
-        var bit: UInt32 = 0x8000_0000
-        while bit != 0 {
-            let candidate = prefix | SIMD8<UInt32>(repeating: bit)
-            let c = unsafeBitCast(candidate ^ signBit, to: SIMD8<Int32>.self)
-            var count = SIMD8<Int32>()
-            for f in 0..<t { count &-= unsafeBitCast(keys[f] .< c, to: SIMD8<Int32>.self) }
-            prefix.replace(with: candidate, where: count .<= kk)
-            bit >>= 1
-        }
-        let upper = unsafeBitCast(prefix ^ signBit, to: SIMD8<Int32>.self)
-        // The (k−1)-th smallest: the largest key below `upper` if k keys are below it, else `upper` itself.
-        var below = SIMD8<Int32>(), largest = SIMD8<Int32>(repeating: .min)
-        for f in 0..<t {
-            let key = keys[f]
-            let m = key .< upper
-            below &-= unsafeBitCast(m, to: SIMD8<Int32>.self)
-            largest.replace(with: key, where: m .& (key .> largest))
-        }
-        var lower = upper
-        lower.replace(with: largest, where: below .== kk)
-        return (floatsOfKeys8(lower), floatsOfKeys8(upper))
     }
 
     /// The k-th smallest value (0-based) of `a` by quickselect; afterwards a[..<k] ≤ a[k] ≤ a[(k+1)...].
@@ -294,22 +242,4 @@ final class WorkingStack: @unchecked Sendable {
         }
         return eroded
     }
-}
-
-/// Keys that order like the floats: for finite a, b: a < b ⇔ key(a) < key(b) (signed), a == b ⇔ equal keys
-/// (−0 is taken as +0). Negative floats get their magnitude bits flipped.
-///
-/// - Complexity: O(1).
-@inline(__always)
-func orderKeys8(_ v: SIMD8<Float>) -> SIMD8<Int32> {
-    let b = unsafeBitCast(v + SIMD8<Float>(), to: SIMD8<Int32>.self)
-    return b ^ ((b &>> 31) & SIMD8<Int32>(repeating: 0x7FFF_FFFF))
-}
-
-/// The floats of ``orderKeys8(_:)`` keys (the map is its own inverse).
-///
-/// - Complexity: O(1).
-@inline(__always)
-func floatsOfKeys8(_ k: SIMD8<Int32>) -> SIMD8<Float> {
-    unsafeBitCast(k ^ ((k &>> 31) & SIMD8<Int32>(repeating: 0x7FFF_FFFF)), to: SIMD8<Float>.self)
 }

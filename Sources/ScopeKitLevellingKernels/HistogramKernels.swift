@@ -1,5 +1,22 @@
 import ScopeKitCore
 
+/// numpy's bin of `x` in `[lo, hi]` from its scaled position `t = (x − lo)·bins/(hi − lo)`, corrected against the
+/// edges (numpy's rule: `edges[k] ≤ x < edges[k + 1]`, the last bin closed).
+///
+/// - Parameters:
+///   - x: the value, in `[lo, hi]`.
+///   - t: its scaled position (within a few ulps of the exact one).
+///   - bins: the number of bins.
+///   - edges: `bins + 1` values: the `bins` left edges, then +∞.
+/// - Complexity: O(1), two edge reads.
+@inlinable @inline(__always)
+package func numpyBin(_ x: Double, _ t: Double, bins: Int, edges e: UnsafePointer<Double>) -> Int {
+    var k = Swift.min(Int(t), bins - 1)
+    k &-= _bit(x < e[k])
+    k &+= _bit(x >= e[k + 1])
+    return k
+}
+
 /// numpy's histogram bins of `v[0..<n]`, every value finite and in `[lo, hi]` (the caller's `lo`/`hi` are
 /// typically the values' own extrema), counted into four interleaved 32-bit sub-histograms
 /// `h[k·bins + bin]`, `k` = the value's lane in its group of four (the caller adds them up).
@@ -24,13 +41,7 @@ import ScopeKitCore
 @inlinable @inline(__always)
 package func countBinsInRange(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, norm: Double,
                               margin: Double, edges e: UnsafePointer<Double>, into h: UnsafeMutablePointer<Int32>) {
-    /// numpy's bin of `x`: the scaled position, corrected against the edges.
-    @inline(__always) func bin(_ x: Double, _ t: Double) -> Int {
-        var k = Swift.min(Int(t), bins - 1)
-        k &-= Int(unsafeBitCast(x < e[k], to: UInt8.self))
-        k &+= Int(unsafeBitCast(x >= e[k + 1], to: UInt8.self))
-        return k
-    }
+    @inline(__always) func bin(_ x: Double, _ t: Double) -> Int { numpyBin(x, t, bins: bins, edges: e) }
     let upper = 1 - margin
     @inline(__always) func fastBin(_ x: Double, _ t: Double) -> Int {
         let k = Int(t), f = t - Double(k)
@@ -98,7 +109,7 @@ package func packInsideRow(_ v: UnsafePointer<Double>, cols: Int, lo: Double, hi
         var x: UInt64 = 0
         for b in 0..<(cols - w * 64) {
             let inside = p[b] >= lo && p[b] <= hi
-            x |= UInt64(unsafeBitCast(inside != invert, to: UInt8.self)) << UInt64(b)
+            x |= UInt64(_bit(inside != invert)) << UInt64(b)
         }
         words[w] = x
     }

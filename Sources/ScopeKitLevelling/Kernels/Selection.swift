@@ -10,7 +10,6 @@ func _minimum(_ a: UnsafeMutablePointer<Double>, from: Int, _ n: Int) -> Double 
     return m
 }
 
-
 /// numpy's `quantile(a, q)` with linear interpolation; reorders `a`. NaN for n = 0.
 func _quantile(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ q: Double) -> Double {
     guard n > 0 else { return .nan }
@@ -23,50 +22,9 @@ func _quantile(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ q: Double) -> Doub
     return lower + (upper - lower) * frac
 }
 
-
-
-
-
-
-
-
-/// ``_gather(_:_:_:_:sparse:into:)`` over blocks of ``_splitBlock`` values spread over threads (each block gathers
-/// at its own offset of `dst`, then the blocks close up in order: the same values in the same order).
-func _splitGather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool,
-                  into dst: UnsafeMutablePointer<Double>) -> Int {
-    let blocks = (n + _splitBlock - 1) / _splitBlock
-    let counts = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
-    defer { counts.deallocate() }
-    Parallel.forEach(0..<blocks) { b in
-        let lo = b * _splitBlock
-        counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, sparse: sparse, into: dst + lo)
-    }
-    var m = 0
-    for b in 0..<blocks {
-        let from = b * _splitBlock
-        if m != from { UnsafeMutableRawPointer(dst + m).copyMemory(from: dst + from, byteCount: counts[b] * 8) }
-        m += counts[b]
-    }
-    return m
-}
-
 /// Values per block of the split counting passes (a count, a minimum and a maximum do not depend on how the
 /// values are cut, so any block size gives the same answer).
 let _splitBlock = 16384
-
-/// ``_countLess(_:_:_:)`` over blocks of ``_splitBlock`` values spread over threads.
-func _splitCountLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int {
-    Parallel.reduce(0..<n, blockSize: _splitBlock, initial: 0,
-                    block: { r in _countLess(a + r.lowerBound, r.count, p) }, combine: +)
-}
-
-/// ``_straddle(_:_:_:)`` over blocks of ``_splitBlock`` values spread over threads.
-func _splitStraddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
-    Parallel.reduce(0..<n, blockSize: _splitBlock, initial: (below: -Double.infinity, above: Double.infinity),
-                    block: { r in _straddle(a + r.lowerBound, r.count, p) },
-                    combine: { (Swift.max($0.below, $1.below), Swift.min($0.above, $1.above)) })
-}
-
 
 /// numpy's median of `a[0..<n]` (no NaN) without reordering `a`, by counting
 /// (``_countingMedian(_:_:scratch:passes:)``): split over blocks on several threads when `split` and `n` is large
@@ -85,14 +43,36 @@ func _countingMedian(_ a: UnsafePointer<Double>, _ n: Int, scratch: UnsafeMutabl
 
 /// The counting median's passes over blocks of ``_splitBlock`` values spread over threads.
 struct _SplitPasses: _MedianPasses {
-    func countLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int { _splitCountLess(a, n, p) }
-
-    func straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
-        _splitStraddle(a, n, p)
+    /// ``_countLess(_:_:_:)`` by blocks, the counts added.
+    func countLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int {
+        Parallel.reduce(0..<n, blockSize: _splitBlock, initial: 0,
+                        block: { r in _countLess(a + r.lowerBound, r.count, p) }, combine: +)
     }
 
+    /// ``_straddle(_:_:_:)`` by blocks, the largest below and the smallest above kept.
+    func straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
+        Parallel.reduce(0..<n, blockSize: _splitBlock, initial: (below: -Double.infinity, above: Double.infinity),
+                        block: { r in _straddle(a + r.lowerBound, r.count, p) },
+                        combine: { (Swift.max($0.below, $1.below), Swift.min($0.above, $1.above)) })
+    }
+
+    /// ``_gather(_:_:_:_:sparse:into:)`` by blocks: each block gathers at its own offset of `dst`, then the blocks
+    /// close up in order (the same values in the same order).
     func gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool,
                 into dst: UnsafeMutablePointer<Double>) -> Int {
-        _splitGather(a, n, L, U, sparse: sparse, into: dst)
+        let blocks = (n + _splitBlock - 1) / _splitBlock
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
+        defer { counts.deallocate() }
+        Parallel.forEach(0..<blocks) { b in
+            let lo = b * _splitBlock
+            counts[b] = _gather(a + lo, Swift.min(n - lo, _splitBlock), L, U, sparse: sparse, into: dst + lo)
+        }
+        var m = 0
+        for b in 0..<blocks {
+            let from = b * _splitBlock
+            if m != from { UnsafeMutableRawPointer(dst + m).copyMemory(from: dst + from, byteCount: counts[b] * 8) }
+            m += counts[b]
+        }
+        return m
     }
 }

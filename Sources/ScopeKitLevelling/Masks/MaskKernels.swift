@@ -106,29 +106,7 @@ extension _Frame {
         precondition(n > 0)
         let chunks = Swift.min(blockCount, Swift.max(1, n / 4096))
         let chunk = { (b: Int) in n * b / chunks ..< n * (b + 1) / chunks }
-        let lows = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
-        defer { lows.deallocate() }
-        let highs = lows + chunks
-        if let range {   // the values' extrema, already known
-            for b in 0..<chunks { lows[b] = range.low; highs[b] = range.high }
-        } else { _forEachTask(chunks, split: splitRows) { b in
-            let r = chunk(b)
-            var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
-            var i = r.lowerBound
-            while i + 4 <= r.upperBound {
-                let x = SIMD4<Double>(unaligned: v + i)
-                lo4 = lo4.replacing(with: x, where: x .< lo4)
-                hi4 = hi4.replacing(with: x, where: x .> hi4)
-                i += 4
-            }
-            var lo = Swift.min(Swift.min(lo4[0], lo4[1]), Swift.min(lo4[2], lo4[3]))
-            var hi = Swift.max(Swift.max(hi4[0], hi4[1]), Swift.max(hi4[2], hi4[3]))
-            while i < r.upperBound { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]); i += 1 }
-            lows[b] = lo
-            highs[b] = hi
-        } }
-        var lo = Double.infinity, hi = -Double.infinity
-        for b in 0..<chunks { lo = Swift.min(lo, lows[b]); hi = Swift.max(hi, highs[b]) }
+        let (lo, hi) = range ?? _extrema(v, chunks: chunks, chunk)
         guard lo.isFinite && hi.isFinite else {
             throw ScopeKitError.badInput("cannot threshold data with infinite values")
         }
@@ -146,6 +124,36 @@ extension _Frame {
         var counts = [Int](repeating: 0, count: bins)
         for b in 0..<chunks { for k in 0..<bins { counts[k] += partial[b * bins + k] } }
         return ScopeKitCore._otsuThreshold(counts: counts, edges: edges)
+    }
+
+    /// The least and greatest of `v` over `chunks` chunks (`chunk(b)` the indices of chunk `b`), on several threads
+    /// when ``splitRows``.
+    ///
+    /// - Complexity: O(n).
+    func _extrema(_ v: UnsafePointer<Double>, chunks: Int,
+                  _ chunk: (Int) -> Range<Int>) -> (low: Double, high: Double) {
+        let lows = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks)
+        defer { lows.deallocate() }
+        let highs = lows + chunks
+        _forEachTask(chunks, split: splitRows) { b in
+            let r = chunk(b)
+            var lo4 = SIMD4<Double>(repeating: .infinity), hi4 = -lo4
+            var i = r.lowerBound
+            while i + 4 <= r.upperBound {
+                let x = SIMD4<Double>(unaligned: v + i)
+                lo4 = lo4.replacing(with: x, where: x .< lo4)
+                hi4 = hi4.replacing(with: x, where: x .> hi4)
+                i += 4
+            }
+            var lo = Swift.min(Swift.min(lo4[0], lo4[1]), Swift.min(lo4[2], lo4[3]))
+            var hi = Swift.max(Swift.max(hi4[0], hi4[1]), Swift.max(hi4[2], hi4[3]))
+            while i < r.upperBound { lo = Swift.min(lo, v[i]); hi = Swift.max(hi, v[i]); i += 1 }
+            lows[b] = lo
+            highs[b] = hi
+        }
+        var lo = Double.infinity, hi = -Double.infinity
+        for b in 0..<chunks { lo = Swift.min(lo, lows[b]); hi = Swift.max(hi, highs[b]) }
+        return (lo, hi)
     }
 
     /// The finite pixels as a Double array (for Core's threshold functions).
@@ -269,10 +277,7 @@ func _countBins(_ v: UnsafePointer<Double>, _ n: Int, bins: Int, lo: Double, hi:
             for i in 0..<n {
                 let x = v[i]
                 guard x >= lo && x <= hi else { continue }   // also drops NaN
-                var k = Swift.min(Int((x - lo) * norm), bins - 1)   // numpy's bin: corrected against the edges
-                k &-= _bit(x < e[k])
-                k &+= _bit(x >= e[k + 1])
-                counts[k] += 1
+                counts[numpyBin(x, (x - lo) * norm, bins: bins, edges: e)] += 1
             }
             return
         }

@@ -37,6 +37,29 @@ package func countingMedianAVX2(_ a: UnsafePointer<Double>, _ n: Int, scratch: U
     _countingMedian(a, n, scratch: scratch, passes: _SerialPasses())
 }
 
+/// ``_countLess(_:_:_:)`` with AVX2 code generation (one block of the split counting median).
+///
+/// - Complexity: O(n).
+@inline(never)
+package func countLessAVX2(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int { _countLess(a, n, p) }
+
+/// ``_straddle(_:_:_:)`` with AVX2 code generation (one block of the split counting median).
+///
+/// - Complexity: O(n).
+@inline(never)
+package func straddleAVX2(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
+    _straddle(a, n, p)
+}
+
+/// ``_gather(_:_:_:_:sparse:into:)`` with AVX2 code generation (one block of the split counting median).
+///
+/// - Complexity: O(n).
+@inline(never)
+package func gatherAVX2(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool,
+                        into dst: UnsafeMutablePointer<Double>) -> Int {
+    _gather(a, n, L, U, sparse: sparse, into: dst)
+}
+
 /// ``packInsideRow(_:cols:lo:hi:invert:into:)`` with AVX2 code generation.
 ///
 /// - Complexity: O(cols).

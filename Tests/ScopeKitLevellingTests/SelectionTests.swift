@@ -30,10 +30,12 @@ import ScopeKitCore
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n)
                 defer { scratch.deallocate() }
                 for split in [false, true] {   // split: counts and gathers over blocks on two threads
-                    let got = v.withUnsafeBufferPointer {
-                        _countingMedian($0.baseAddress!, n, scratch: scratch, split: split)
+                    for avx2 in [false, CPUFeatures.level == .avx2] {
+                        let got = v.withUnsafeBufferPointer {
+                            _countingMedian($0.baseAddress!, n, scratch: scratch, split: split, avx2: avx2)
+                        }
+                        #expect(got == expected, "n=\(n) kind=\(kind) split=\(split) avx2=\(avx2)")
                     }
-                    #expect(got == expected, "n=\(n) kind=\(kind) split=\(split)")
                 }
             }
         }

@@ -176,7 +176,7 @@ extension _Frame {
         let radius = Int(4 * sigma + 0.5)
         let k = -0.5 / (sigma * sigma)
         var w = (-radius...radius).map { exp(k * Double($0 * $0)) }
-        let total = _numpySum(w)
+        let total = w.withUnsafeBufferPointer { _numpyPairwiseSum($0.baseAddress!, $0.count) }
         for i in w.indices { w[i] /= total }
         return (Array(w[radius...]), radius)
     }
@@ -227,7 +227,9 @@ extension _Frame {
             d[cols - 1] = p[cols - 1] - p[cols - 2]
         }
         let avx2 = CPUFeatures.level == .avx2
+        let lows = lineE   // per block: the least energy
         forEachBlock { b, block in
+            var low = Double.infinity
             var dUp = blockBuffer(b, 0), dMid = blockBuffer(b, 1), dDown = blockBuffer(b, 2)
             let gy = blockBuffer(b, 3), line = blockBuffer(b, 4)
             rowDerivative(block.lowerBound - 1, dUp)
@@ -249,30 +251,16 @@ extension _Frame {
                 for c in 0..<cols {
                     let x = dMid[c] * 2 + (dUp[c] + dDown[c]), y = gy[c] - m
                     e[c] = 2 * (x * x) + y * y
+                    low = Swift.min(low, e[c])
                 }
                 (dUp, dMid, dDown) = (dMid, dDown, dUp)
             }
+            lows[b] = low
         }
-        var lo = Double.infinity, sum = 0.0
-        for i in 0..<n {   // in raster order, as numpy's min and (sequential) mean
-            lo = Swift.min(lo, energy[i])
-            sum += energy[i]
-        }
-        return lo + (sum / Double(Swift.max(n, 1)) - lo) * factor
+        var lo = Double.infinity
+        for b in 0..<blockCount { lo = Swift.min(lo, lows[b]) }
+        // numpy's mean: its pairwise sum (subtrees on several threads: the same bits) over the count
+        let mean = _numpyPairwiseSum(energy, n, split: splitRows) / Double(Swift.max(n, 1))
+        return lo + (mean - lo) * factor
     }
 }
-
-/// numpy's `sum` of a short vector (its 8-accumulator pairwise block), for scipy's kernel normalisation.
-func _numpySum(_ v: [Double]) -> Double {
-    guard v.count >= 8 else { return v.reduce(0, +) }
-    var r = Array(v[0..<8])
-    var i = 8
-    while i + 8 <= v.count {
-        for j in 0..<8 { r[j] += v[i + j] }
-        i += 8
-    }
-    var s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < v.count { s += v[i]; i += 1 }
-    return s
-}
-

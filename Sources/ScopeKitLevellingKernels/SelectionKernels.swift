@@ -88,22 +88,31 @@ package func _maxBelow(_ a: UnsafeMutablePointer<Double>, _ k: Int) -> Double {
     return m
 }
 
-/// #(a[i] < p) for i < n, in SIMD lanes.
+/// #(a[i] < p) for i < n, in SIMD lanes (sixteen values per step).
 @inlinable @inline(__always)
 package func _countLess(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> Int {
     typealias V = SIMD4<Double>
     var acc0 = SIMD4<Int64>(), acc1 = SIMD4<Int64>()
     let pv = V(repeating: p)
     let raw = UnsafeRawPointer(a)
+    @inline(__always) func lanes(_ offset: Int) -> SIMD4<Int64> {   // −1 per lane where a[offset + lane] < p
+        unsafeBitCast(raw.loadUnaligned(fromByteOffset: offset * 8, as: V.self) .< pv, to: SIMD4<Int64>.self)
+    }
     var i = 0
-    while i + 8 <= n {
-        let v0 = raw.loadUnaligned(fromByteOffset: i * 8, as: V.self)
-        let v1 = raw.loadUnaligned(fromByteOffset: i * 8 + 32, as: V.self)
-        acc0 &+= unsafeBitCast(v0 .< pv, to: SIMD4<Int64>.self)   // −1 per lane where true
-        acc1 &+= unsafeBitCast(v1 .< pv, to: SIMD4<Int64>.self)
+    var acc2 = SIMD4<Int64>(), acc3 = SIMD4<Int64>()
+    while i + 16 <= n {
+        acc0 &+= lanes(i)
+        acc1 &+= lanes(i + 4)
+        acc2 &+= lanes(i + 8)
+        acc3 &+= lanes(i + 12)
+        i += 16
+    }
+    if i + 8 <= n {
+        acc0 &+= lanes(i)
+        acc1 &+= lanes(i + 4)
         i += 8
     }
-    var c = -Int((acc0 &+ acc1).wrappedSum())
+    var c = -Int(((acc0 &+ acc2) &+ (acc1 &+ acc3)).wrappedSum())
     while i < n { c &+= _bit(a[i] < p); i += 1 }
     return c
 }
@@ -136,9 +145,9 @@ package func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (be
 
 /// numpy's median of `a[0..<n]` (no NaN) without reordering `a`, by counting.
 ///
-/// A sorted sample of 15 (63 for n ≥ 4096) values at a fixed stride gives the first pivots; each round counts
-/// the values below the pivot in SIMD lanes (no branch per value, no writes) and narrows a bracket [L, U)
-/// around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
+/// A sorted sample of 15 values (63 for n ≥ 4096) at a fixed stride gives the first pivots (15 sorted by a
+/// network, without branches); each round counts the values below the pivot in SIMD lanes (no branch per value,
+/// no writes) and narrows a bracket [L, U) around the middle ranks, the next pivot interpolated between L and U. When a count lands on the middle
 /// rank, one more pass takes the largest value below and the smallest at or above the pivot: the middle
 /// values themselves. Exact (the same value as ``_median``); once the bracket holds at most
 /// max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd distributions;
@@ -163,7 +172,7 @@ package func _countingMedian<P: _MedianPasses>(_ a: UnsafePointer<Double>, _ n: 
     let s = n >= 4096 ? 63 : 15, stride = n / s
     let sample = scratch
     for j in 0..<s { sample[j] = a[j * stride + stride / 2] }
-    _insertionSort(sample, s)
+    if s == 15 { _sortFifteen(sample) } else { _insertionSort(sample, s) }
     // #(x < L) = nL ≤ kLow and #(x < U) = nU > kHigh: both middle values lie in [L, U).
     var L = -Double.infinity, nL = 0, U = Double.infinity, nU = n
     var p = sample[s / 2]
@@ -237,6 +246,30 @@ package func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Dou
     }
     while i < n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U); i += 1 }
     return m
+}
+
+/// Sorts `a[0..<15]` (no NaN) without branches: Batcher's odd–even merge network for 16 inputs with the
+/// comparators of the 16th dropped (59 compare–exchanges in 10 layers, each a `min` and a `max`), the values in
+/// registers.
+///
+/// - Complexity: O(1): 59 compare–exchanges.
+@inlinable @inline(__always)
+package func _sortFifteen(_ a: UnsafeMutablePointer<Double>) {
+    @inline(__always) func ce(_ x: inout Double, _ y: inout Double) { (x, y) = (Swift.min(x, y), Swift.max(x, y)) }
+    var x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3], x4 = a[4], x5 = a[5], x6 = a[6], x7 = a[7]
+    var x8 = a[8], x9 = a[9], x10 = a[10], x11 = a[11], x12 = a[12], x13 = a[13], x14 = a[14]
+    ce(&x0, &x1); ce(&x2, &x3); ce(&x4, &x5); ce(&x6, &x7); ce(&x8, &x9); ce(&x10, &x11); ce(&x12, &x13)
+    ce(&x0, &x2); ce(&x1, &x3); ce(&x4, &x6); ce(&x5, &x7); ce(&x8, &x10); ce(&x9, &x11); ce(&x12, &x14)
+    ce(&x1, &x2); ce(&x5, &x6); ce(&x0, &x4); ce(&x3, &x7); ce(&x9, &x10); ce(&x13, &x14); ce(&x8, &x12)
+    ce(&x2, &x6); ce(&x1, &x5); ce(&x10, &x14); ce(&x9, &x13); ce(&x0, &x8)
+    ce(&x2, &x4); ce(&x3, &x5); ce(&x10, &x12); ce(&x11, &x13)
+    ce(&x1, &x2); ce(&x3, &x4); ce(&x5, &x6); ce(&x9, &x10); ce(&x11, &x12); ce(&x13, &x14)
+    ce(&x4, &x12); ce(&x2, &x10); ce(&x6, &x14); ce(&x1, &x9); ce(&x5, &x13); ce(&x3, &x11)
+    ce(&x4, &x8); ce(&x6, &x10); ce(&x5, &x9); ce(&x7, &x11)
+    ce(&x2, &x4); ce(&x6, &x8); ce(&x10, &x12); ce(&x3, &x5); ce(&x7, &x9); ce(&x11, &x13)
+    ce(&x1, &x2); ce(&x3, &x4); ce(&x5, &x6); ce(&x7, &x8); ce(&x9, &x10); ce(&x11, &x12); ce(&x13, &x14)
+    (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]) = (x0, x1, x2, x3, x4, x5, x6, x7)
+    (a[8], a[9], a[10], a[11], a[12], a[13], a[14]) = (x8, x9, x10, x11, x12, x13, x14)
 }
 
 /// Sorts `a[0..<n]` by insertion (small n only).

@@ -1,6 +1,7 @@
 import Testing
 import ScopeKitCore
 @testable import ScopeKitLevelling
+import ScopeKitLevellingKernels
 
 @Suite struct SelectionTests {
     /// The counting median equals the sorted-array median (numpy's definition) for odd/even sizes, ties,
@@ -38,6 +39,33 @@ import ScopeKitCore
                     }
                 }
             }
+        }
+    }
+
+    /// The fifteen-value sorting network sorts every 0/1 input (so, by the 0–1 principle, every input), and random
+    /// values with ties and infinities; countLess counts exactly at every length around its 16-value steps.
+    @Test func sortingNetworkAndCountLess() {
+        let a = UnsafeMutablePointer<Double>.allocate(capacity: 40)
+        defer { a.deallocate() }
+        for bits in 0..<(1 << 15) {
+            for i in 0..<15 { a[i] = Double((bits >> i) & 1) }
+            _sortFifteen(a)
+            #expect((0..<14).allSatisfy { a[$0] <= a[$0 + 1] }, "bits=\(bits)")
+        }
+        var g = SeededGenerator(seed: 15)
+        for trial in 0..<200 {
+            let v = (0..<15).map { j -> Double in
+                trial % 3 == 0 ? Double(Int(g.nextUniform() * 4)) : (j == 3 && trial % 5 == 0 ? -.infinity : g.nextGaussian())
+            }
+            for i in 0..<15 { a[i] = v[i] }
+            _sortFifteen(a)
+            #expect(Array(UnsafeBufferPointer(start: a, count: 15)) == v.sorted())
+        }
+        for n in 0..<40 {
+            for i in 0..<n { a[i] = g.nextGaussian() }
+            let p = g.nextGaussian()
+            let expected = (0..<n).filter { a[$0] < p }.count
+            #expect(_countLess(a, n, p) == expected, "n=\(n)")
         }
     }
 }

@@ -79,3 +79,17 @@ package func subtractSeparableRowsAVX2(_ z: UnsafeMutablePointer<Double>, smooth
                                        block: Range<Int>, cols: Int) -> (low: Double, high: Double) {
     subtractSeparableRows(z, smooth: smooth, bx: bx, by: by, gx: gx, gy: gy, block: block, cols: cols)
 }
+
+/// ``sobelEnergyRows(_:into:rows:cols:block:buffers:median:)`` with AVX2 code generation (and the AVX2 counting
+/// median).
+///
+/// - Complexity: O(block rows × cols) plus one counting median per row.
+@inline(never)
+package func sobelEnergyRowsAVX2(_ s: UnsafePointer<Double>, into energy: UnsafeMutablePointer<Double>,
+                                 rows: Int, cols: Int, block: Range<Int>,
+                                 buffers: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+                                           UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+                                           UnsafeMutablePointer<Double>)) -> Double {
+    sobelEnergyRows(s, into: energy, rows: rows, cols: cols, block: block, buffers: buffers,
+                    median: { countingMedianAVX2($0, $1, scratch: $2) })
+}

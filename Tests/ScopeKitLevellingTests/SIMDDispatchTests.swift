@@ -49,6 +49,52 @@ struct LevellingSIMDDispatchTests {
         }
     }
 
+    @Test func sobelEnergy() {
+        var g = SeededGenerator(seed: 27)
+        for (rows, cols) in [(1, 1), (3, 2), (9, 5), (40, 13), (33, 70)] {
+            let n = rows * cols
+            let s = (0..<n).map { _ in g.nextUniform() * 4 - 1 }
+            var a = [Double](repeating: 0, count: n), b = a
+            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 5 * (cols + 8))
+            defer { scratch.deallocate() }
+            let buffers = (scratch, scratch + (cols + 8), scratch + 2 * (cols + 8), scratch + 3 * (cols + 8),
+                           scratch + 4 * (cols + 8))
+            var least = Double.infinity
+            s.withUnsafeBufferPointer { p in
+                for block in [0..<rows / 2, rows / 2 ..< rows] {   // two blocks, as two row blocks of a frame
+                    let x = sobelEnergyRows(p.baseAddress!, into: &a, rows: rows, cols: cols, block: block,
+                                            buffers: buffers,
+                                            median: { _countingMedian($0, $1, scratch: $2, avx2: false) })
+                    let y = sobelEnergyRowsAVX2(p.baseAddress!, into: &b, rows: rows, cols: cols, block: block,
+                                                buffers: buffers)
+                    #expect(x.bitPattern == y.bitPattern, "\(rows)×\(cols) least energy")
+                    least = Swift.min(least, x)
+                }
+            }
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(rows)×\(cols)")
+            // against scipy's sobel written out (edge values repeated) and numpy's median: the same bits
+            func at(_ r: Int, _ c: Int) -> Double {
+                s[Swift.min(Swift.max(r, 0), rows - 1) * cols + Swift.min(Swift.max(c, 0), cols - 1)]
+            }
+            var reference = [Double](repeating: 0, count: n)
+            for r in 0..<rows {
+                func dRow(_ r: Int, _ c: Int) -> Double { at(r, c + 1) - at(r, c - 1) }
+                func dCol(_ c: Int) -> Double { at(r + 1, c) - at(r - 1, c) }
+                let gy = (0..<cols).map { c in
+                    dCol(c) * 2 + (dCol(Swift.max(c - 1, 0)) + dCol(Swift.min(c + 1, cols - 1)))
+                }
+                let sorted = gy.sorted()
+                let median = cols % 2 == 1 ? sorted[cols / 2] : (sorted[cols / 2 - 1] + sorted[cols / 2]) / 2
+                for c in 0..<cols {
+                    let x = dRow(r, c) * 2 + (dRow(r - 1, c) + dRow(r + 1, c)), y = gy[c] - 0.5 * median
+                    reference[r * cols + c] = 2 * (x * x) + y * y
+                }
+            }
+            #expect(a.map(\.bitPattern) == reference.map(\.bitPattern), "\(rows)×\(cols) against the plain formulas")
+            #expect(least == reference.min()!)
+        }
+    }
+
     @Test func histogramBins() {
         var g = SeededGenerator(seed: 22)
         for n in [1, 6, 1001, 40_000] {

@@ -212,50 +212,21 @@ extension _Frame {
     }
 
     /// The Sobel energy of the smoothed heights `s` into `energy`, and the "auto edges" threshold above which a
-    /// pixel is an edge.
+    /// pixel is an edge: `min + factor·(mean − min)` of the energy, the mean numpy's (its pairwise sum).
+    ///
+    /// The energy rows run by row blocks through ``sobelEnergyRows(_:into:rows:cols:block:buffers:median:)`` (AVX2 code
+    /// when ``CPUFeatures/level`` allows, the same bits).
     func _autoEdgeEnergy(_ s: UnsafeMutablePointer<Double>, factor: Double,
                          into energy: UnsafeMutablePointer<Double>) -> Double {
         let n = count, rows = self.rows, cols = self.cols
-        // scipy sobel(axis=1): derivative [-1, 0, 1] along rows (ends repeated), then smoothing [1, 2, 1] along
-        // columns; sobel(axis=0): derivative along columns, smoothing along rows. Row by row (in row blocks),
-        // keeping the row derivatives of rows r − 1, r, r + 1.
-        @inline(__always) func rowDerivative(_ r: Int, _ d: UnsafeMutablePointer<Double>) {
-            let p = s + Swift.min(Swift.max(r, 0), rows - 1) * cols
-            if cols == 1 { d[0] = 0; return }
-            d[0] = p[1] - p[0]
-            for c in 1..<(cols - 1) { d[c] = p[c + 1] - p[c - 1] }
-            d[cols - 1] = p[cols - 1] - p[cols - 2]
-        }
         let avx2 = CPUFeatures.level == .avx2
         let lows = lineE   // per block: the least energy
         forEachBlock { b, block in
-            var low = Double.infinity
-            var dUp = blockBuffer(b, 0), dMid = blockBuffer(b, 1), dDown = blockBuffer(b, 2)
-            let gy = blockBuffer(b, 3), line = blockBuffer(b, 4)
-            rowDerivative(block.lowerBound - 1, dUp)
-            rowDerivative(block.lowerBound, dMid)
-            for r in block {
-                rowDerivative(r + 1, dDown)
-                // column derivative of row r → line, smoothed along the row → gy
-                let above = s + Swift.max(r - 1, 0) * cols, below = s + Swift.min(r + 1, rows - 1) * cols
-                for c in 0..<cols { line[c] = below[c] - above[c] }
-                if cols == 1 {
-                    gy[0] = line[0] * 2 + (line[0] + line[0])
-                } else {
-                    gy[0] = line[0] * 2 + (line[0] + line[1])
-                    for c in 1..<(cols - 1) { gy[c] = line[c] * 2 + (line[c - 1] + line[c + 1]) }
-                    gy[cols - 1] = line[cols - 1] * 2 + (line[cols - 2] + line[cols - 1])
-                }
-                let m = 0.5 * _countingMedian(gy, cols, scratch: line, avx2: avx2)   // = _median, by counting
-                let e = energy + r * cols
-                for c in 0..<cols {
-                    let x = dMid[c] * 2 + (dUp[c] + dDown[c]), y = gy[c] - m
-                    e[c] = 2 * (x * x) + y * y
-                    low = Swift.min(low, e[c])
-                }
-                (dUp, dMid, dDown) = (dMid, dDown, dUp)
-            }
-            lows[b] = low
+            let buffers = (blockBuffer(b, 0), blockBuffer(b, 1), blockBuffer(b, 2), blockBuffer(b, 3), blockBuffer(b, 4))
+            lows[b] = avx2
+                ? sobelEnergyRowsAVX2(s, into: energy, rows: rows, cols: cols, block: block, buffers: buffers)
+                : sobelEnergyRows(s, into: energy, rows: rows, cols: cols, block: block, buffers: buffers,
+                                  median: { _countingMedian($0, $1, scratch: $2, avx2: false) })
         }
         var lo = Double.infinity
         for b in 0..<blockCount { lo = Swift.min(lo, lows[b]) }

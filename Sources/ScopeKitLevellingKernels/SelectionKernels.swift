@@ -211,9 +211,38 @@ package func _countingMedian<P: _MedianPasses>(_ a: UnsafePointer<Double>, _ n: 
     }
     let sparse = (nU - nL) &* 16 < n
     let m = passes.gather(a, n, L, U, sparse: sparse, into: scratch)
-    let upper = _select(scratch, m, kHigh - nL)
+    let upper = _selectPartitioning(scratch, m, kHigh - nL)
     if kLow == kHigh { return upper }
     return (_maxBelow(scratch, kHigh - nL) + upper) / 2
+}
+
+/// Rearranges `a[0..<n]` so that `a[k]` is the k-th smallest value and `a[0..<k]` the k smallest (n ≥ 1) and
+/// returns it: a three-way quickselect (median-of-three pivot) whose partitions move every value and step an
+/// index by the comparison, without a branch on the data — a window of a few dozen values costs a few
+/// mispredicted branches instead of one per value or two (Hoare's scan, ``_select(_:_:_:)``).
+///
+/// - Complexity: O(n) expected; the partition passes are serial through memory (≈ 3n moves).
+@inlinable @inline(__always)
+package func _selectPartitioning(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ k: Int) -> Double {
+    var lo = 0, hi = n
+    while hi - lo > 1 {
+        let x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi - 1]
+        let pivot = Swift.max(Swift.min(x, y), Swift.min(Swift.max(x, y), z))   // median of three
+        var less = lo   // [lo, less) < pivot
+        for i in lo..<hi {
+            let v = a[i]
+            a[i] = a[less]; a[less] = v
+            less &+= _bit(v < pivot)
+        }
+        var equal = less   // [less, equal) == pivot
+        for i in less..<hi {
+            let v = a[i]
+            a[i] = a[equal]; a[equal] = v
+            equal &+= _bit(v == pivot)
+        }
+        if k < less { hi = less } else if k < equal { return pivot } else { lo = equal }
+    }
+    return a[k]
 }
 
 /// The bracket size (values; at least n/64) at which ``_countingMedian(_:_:scratch:split:)`` stops counting
@@ -223,26 +252,25 @@ package let _gatherWindow = 48
 
 /// Copies the values of `a[0..<n]` in [L, U) to `dst` (in order) and returns how many.
 ///
-/// `sparse` (few values in the bracket, e.g. under 1/16): four values are tested at once and only groups with
-/// a value inside are stored; otherwise every value is stored branch-free (a group test would mispredict).
+/// Four values are tested at once in vector lanes; every value is stored, the index stepping past it only when it
+/// is inside (no branch per value). `sparse` (few values in the bracket, e.g. under 1/16): only groups with a
+/// value inside are stored (otherwise that group test would mispredict).
 @inlinable @inline(__always)
 package func _gather(_ a: UnsafePointer<Double>, _ n: Int, _ L: Double, _ U: Double, sparse: Bool = false,
              into dst: UnsafeMutablePointer<Double>) -> Int {
+    typealias V = SIMD4<Double>
+    let lv = V(repeating: L), uv = V(repeating: U)
     var m = 0, i = 0
-    if sparse {
-        typealias V = SIMD4<Double>
-        let lv = V(repeating: L), uv = V(repeating: U)
-        while i + 4 <= n {
-            let v = V(unaligned: a + i)
-            let inside = (v .>= lv) .& (v .< uv)
-            if any(inside) {
-                dst[m] = v[0]; m &+= _bit(inside[0])
-                dst[m] = v[1]; m &+= _bit(inside[1])
-                dst[m] = v[2]; m &+= _bit(inside[2])
-                dst[m] = v[3]; m &+= _bit(inside[3])
-            }
-            i += 4
+    while i + 4 <= n {
+        let v = V(unaligned: a + i)
+        let inside = (v .>= lv) .& (v .< uv)
+        if !sparse || any(inside) {   // (`sparse` is the same for the whole loop: predicted)
+            dst[m] = v[0]; m &+= _bit(inside[0])
+            dst[m] = v[1]; m &+= _bit(inside[1])
+            dst[m] = v[2]; m &+= _bit(inside[2])
+            dst[m] = v[3]; m &+= _bit(inside[3])
         }
+        i += 4
     }
     while i < n { let x = a[i]; dst[m] = x; m &+= _bit(x >= L) & _bit(x < U); i += 1 }
     return m

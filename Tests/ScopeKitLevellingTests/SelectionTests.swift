@@ -68,4 +68,29 @@ import ScopeKitLevellingKernels
             #expect(_countLess(a, n, p) == expected, "n=\(n)")
         }
     }
+
+    /// The partitioning select returns the k-th smallest, keeps the values, and leaves the k smallest before it
+    /// (what the even-count median reads), with ties, plateaus and infinities.
+    @Test func partitioningSelect() {
+        var g = SeededGenerator(seed: 16)
+        for n in [1, 2, 3, 5, 17, 48, 100] {
+            for kind in 0..<3 {
+                let v = (0..<n).map { i -> Double in
+                    switch kind {
+                    case 1: return Double(Int(g.nextUniform() * 3))
+                    case 2: return i % 7 == 0 ? (i % 2 == 0 ? .infinity : -.infinity) : g.nextGaussian()
+                    default: return g.nextGaussian()
+                    }
+                }
+                let sorted = v.sorted()
+                for k in Set([0, n / 2, n - 1, Int(g.nextUniform() * Double(n))]) {
+                    var a = v
+                    let got = a.withUnsafeMutableBufferPointer { _selectPartitioning($0.baseAddress!, n, k) }
+                    #expect(got == sorted[k] && a[k] == sorted[k], "n=\(n) kind=\(kind) k=\(k)")
+                    #expect(a.sorted() == sorted)
+                    #expect(a[..<k].sorted() == Array(sorted[..<k]), "n=\(n) kind=\(kind) k=\(k): the k smallest first")
+                }
+            }
+        }
+    }
 }

@@ -460,10 +460,15 @@ import ScopeKitCore
         }
     }
 
-    /// Run-based labelling against a plain flood fill: same labels (raster order of first pixel), same sizes.
+    /// Run-based labelling against a plain flood fill: same labels (raster order of first pixel), same sizes;
+    /// frames of several row blocks labelled block by block on two threads, and on one.
     @Test func labelsMatchFloodFill() {
         var g = SeededGenerator(seed: 11)
-        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (6, 8), (13, 17), (20, 70), (5, 64), (4, 129)] {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 2
+        for (rows, cols) in [(1, 1), (1, 9), (7, 1), (6, 8), (13, 17), (20, 70), (5, 64), (4, 129), (70, 40),
+                             (97, 13), (65, 1)] {
             for density in [0.3, 0.55, 0.8] {
                 let n = rows * cols
                 let a = (0..<n).map { _ in g.nextUniform() < density }
@@ -488,16 +493,19 @@ import ScopeKitCore
                             }
                             sizes.append(size)
                         }
-                        let bits = _PackedRows(rows: rows, cols: cols)
-                        defer { bits.deallocate() }
-                        a.withUnsafeBufferPointer { bits.pack($0.baseAddress!, invert: false) }
-                        let parts = _RunComponents(bits, value: value, eight: eight)
-                        var labels = [Int32](repeating: 0, count: n)
-                        parts.forEachRun { k, r, s, e in
-                            for c in s..<e { labels[r * cols + c] = parts.component[k] + 1 }
+                        for split in [false, true] {
+                            let bits = _PackedRows(rows: rows, cols: cols, split: split)
+                            defer { bits.deallocate() }
+                            a.withUnsafeBufferPointer { bits.pack($0.baseAddress!, invert: false) }
+                            let parts = _RunComponents(bits, value: value, eight: eight)
+                            var labels = [Int32](repeating: 0, count: n)
+                            parts.forEachRun { k, r, s, e in
+                                for c in s..<e { labels[r * cols + c] = parts.component[k] + 1 }
+                            }
+                            let context = "\(rows)×\(cols) \(density) \(value) \(eight) split \(split)"
+                            #expect([0] + parts.sizes == sizes, "\(context)")
+                            #expect((0..<n).allSatisfy { labels[$0] == expected[$0] }, "\(context)")
                         }
-                        #expect([0] + parts.sizes == sizes, "\(rows)×\(cols) \(density) \(value) \(eight)")
-                        #expect((0..<n).allSatisfy { labels[$0] == expected[$0] }, "\(rows)×\(cols) \(density) \(value) \(eight)")
                     }
                 }
             }

@@ -135,8 +135,9 @@ extension _Frame {
     }
 
     /// Subtracts the background `bx[c] + by[r]` (`bx` absent: `by[r]` alone) from `z`, by row blocks, and keeps
-    /// ``smoothed`` (and ``smoothedRange``, its extrema) in step: Gaussian filtering is linear, and the filter of a background constant along one
-    /// axis is the 1-D filter along the other, so the smoothed heights lose the 1-D filtered `bx` and `by`
+    /// ``smoothed`` (and ``smoothedRange``, its extrema) in step: Gaussian filtering is linear, and the filter of a
+    /// background constant along one axis is the 1-D filter along the other, so the smoothed heights lose the 1-D
+    /// filtered `bx` and `by`
     /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights). The rows run through
     /// ``subtractSeparableRows(_:smooth:bx:by:gx:gy:block:cols:)`` (AVX2 code when ``CPUFeatures/level`` allows).
     ///
@@ -222,7 +223,8 @@ extension _Frame {
         let avx2 = CPUFeatures.level == .avx2
         let lows = lineE   // per block: the least energy
         forEachBlock { b, block in
-            let buffers = (blockBuffer(b, 0), blockBuffer(b, 1), blockBuffer(b, 2), blockBuffer(b, 3), blockBuffer(b, 4))
+            let buffers = (blockBuffer(b, 0), blockBuffer(b, 1), blockBuffer(b, 2), blockBuffer(b, 3),
+                           blockBuffer(b, 4))
             lows[b] = avx2
                 ? sobelEnergyRowsAVX2(s, into: energy, rows: rows, cols: cols, block: block, buffers: buffers)
                 : sobelEnergyRows(s, into: energy, rows: rows, cols: cols, block: block, buffers: buffers,

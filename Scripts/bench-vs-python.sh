@@ -6,17 +6,22 @@
 # --rounds R (default 1) alternates the two sides R times (ScopeKit, anchors, ScopeKit, anchors, …), so a slow
 # minute hits both; each side's time is then the minimum and the median over the rounds of its per-run median,
 # and both ratios (of minima, of medians) are printed.
+# Both sides run pinned (taskset) to the first N CPUs the script may use, N = --threads: thread-count settings do
+# not stop every library from using more cores (BaSiCPy's jax with XLA limited to one thread still kept ≈ 1.2
+# cores busy, 5.1 s unpinned vs 6.1 s pinned), and "per core" means on N cores. --no-pin runs them unpinned.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=1
 repeats=5
 rounds=1
+pin=1
 filters=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --no-pin) pin=0; shift ;;
     *) filters+=("$1"); shift ;;
   esac
 done
@@ -28,14 +33,19 @@ out=$(mktemp -d)
 # One worker for every Python library (numpy/BLAS/scipy.fft) so the ratio is per core.
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
 export SCOPEKIT_BENCH_THREADS=$threads
+on=()
+if [ "$pin" = 1 ] && command -v taskset >/dev/null; then
+  cpus=$(python3 -c "import os, sys; print(','.join(map(str, sorted(os.sched_getaffinity(0))[:int(sys.argv[1])])))" "$threads")
+  on=(taskset -c "$cpus")
+fi
 for _ in $(seq "$rounds"); do
-  .build/release/ScopeKitBenchmarks --threads "$threads" --repeats "$repeats" "${filters[@]}" >> "$out/swift.jsonl"
+  "${on[@]}" .build/release/ScopeKitBenchmarks --threads "$threads" --repeats "$repeats" "${filters[@]}" >> "$out/swift.jsonl"
   for f in Scripts/bench/*.py; do
     [ "$(basename "$f")" = common.py ] && continue
-    PYTHONPATH=Scripts/bench "$python" "$f" --repeats "$repeats" "${filters[@]}" >> "$out/python.jsonl"
+    PYTHONPATH=Scripts/bench "${on[@]}" "$python" "$f" --repeats "$repeats" "${filters[@]}" >> "$out/python.jsonl"
   done
 done
-"$python" - "$out/swift.jsonl" "$out/python.jsonl" "$threads" "$rounds" <<'PY'
+"$python" - "$out/swift.jsonl" "$out/python.jsonl" "$threads" "$rounds" "${cpus:-no}" <<'PY'
 import collections, json, statistics, sys, platform
 def load(path):
     times = collections.defaultdict(list)
@@ -45,7 +55,7 @@ def load(path):
     return times
 swift, anchor = load(sys.argv[1]), load(sys.argv[2])
 rounds = int(sys.argv[4])
-print(f"threads: {sys.argv[3]}  rounds: {rounds}  machine: {platform.machine()} {platform.processor() or ''}".rstrip())
+print(f"threads: {sys.argv[3]}  rounds: {rounds}  pinned: {sys.argv[5]}  machine: {platform.machine()} {platform.processor() or ''}".rstrip())
 print()
 if rounds == 1:
     print("| benchmark | ScopeKit (s) | Python anchor (s) | ratio (anchor / ScopeKit) |")

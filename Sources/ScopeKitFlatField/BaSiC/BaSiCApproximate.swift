@@ -119,12 +119,19 @@ extension BaSiCSolver {
                                         let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
                                         let wo = wp.value + o
                                         var sr = 0.0, si = 0.0, so = 0.0
+                                        let ahead = f + 1 < t ? n : 0
                                         var x = 0
                                         while x < n {
                                             let end = Swift.min(n, x + group)
                                             var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
                                             var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
                                             while x &+ 8 <= end {
+                                                if x & 15 == 0 {
+                                                    prefetchCacheLine(imo + x + ahead)
+                                                    prefetchCacheLineForWriting(yo + x + ahead)
+                                                    prefetchCacheLineForWriting(ro + x + ahead)
+                                                    if !uniform { prefetchCacheLine(wo + x + ahead) }
+                                                }
                                                 let ib = bf8 * SIMD8<Float>(unaligned: s + x) + SIMD8<Float>(unaligned: d + x)
                                                 let y = SIMD8<Float>(unaligned: yo + x)
                                                 let imv = SIMD8<Float>(unaligned: imo + x)

@@ -23,6 +23,14 @@ package func fusedLadmapChunkAVX2(_ c: Int, _ k: FusedLadmapStep, fresh: Bool = 
     fusedLadmapChunk(c, k, fresh: fresh, carry: carry, uniform: uniform, dark: dark, AVX2Sweep.self)
 }
 
+/// ``approximateChunk(_:_:uniform:dark:)`` (one frame chunk of BaSiC's approximate mode) with AVX2 code generation.
+///
+/// - Complexity: O(frames of the chunk · P).
+@inline(never)
+package func approximateChunkAVX2(_ c: Int, _ k: ApproximateStep, uniform: Bool, dark: Bool) {
+    approximateChunk(c, k, uniform: uniform, dark: dark)
+}
+
 /// ``resampleRowPass(_:kind:into:weights:offsets:starts:lengths:outputRows:columns:)`` with AVX2 code generation.
 ///
 /// - Complexity: O(outputRows · taps · columns).

@@ -316,8 +316,10 @@ struct SIMDDispatchTests {
         }
     }
 
-    /// A whole LADMAP fit (resized uint16 and float input, fused sweeps) gives the same bits on both paths.
-    @Test func wholeFitIsIdentical() throws {
+    /// A whole fit (resized uint16 and float input; LADMAP with fused sweeps, approximate with and without a
+    /// dark-field) gives the same bits on both paths.
+    @Test(arguments: [(BaSiC.FittingMode.ladmap, false), (.approximate, false), (.approximate, true)])
+    func wholeFitIsIdentical(mode: BaSiC.FittingMode, darkfield: Bool) throws {
         let n = 48
         let images = BaSiCSyntheticTests.tiles(count: 12, size: n, flat: BaSiCSyntheticTests.vignette(n), seed: 9)
         /// The images as uint16, read one at a time (resized from uint16 without a float copy).
@@ -335,6 +337,8 @@ struct SIMDDispatchTests {
         var p = BaSiC.Parameters()
         p.workingSize = .square(40)
         p.maxWorkers = 2
+        p.fittingMode = mode
+        p.getDarkfield = darkfield
         defer { CPUFeatures.override = nil }
         func fit(_ level: SIMDLevel) throws -> [BaSiCProfiles] {
             CPUFeatures.override = level

@@ -1,4 +1,6 @@
 import ScopeKitCore
+import ScopeKitFlatFieldAVX2
+import ScopeKitFlatFieldKernels
 
 extension BaSiCSolver {
     /// BaSiCPy 1.2.0 `ApproximateFit.fit` (MATLAB `inexact_alm_rspca_l1`, ent1 = 1, ent2 = 10): iterates until
@@ -87,104 +89,31 @@ extension BaSiCSolver {
         if chunkGradients == nil || chunkGradients!.count < chunks * n {
             chunkGradients = FloatBuffer(count: chunks * n)
         }
-        let partials = UncheckedSendable(chunkGradients!.pointer)
-        let invMu = Float(1 / mu), muF = Float(mu), invNext = Float(1 / nextMu)
-        let im = UncheckedSendable(stack.data.pointer)
-        let wp = UncheckedSendable(weights.pointer)
-        let yp = UncheckedSendable(multiplier.pointer)
-        let rp = UncheckedSendable(residual.pointer)
-        let group = PixelBlocks.size
         var sums = [Double](repeating: 0, count: t * 3)
         var chunkR2 = [Double](repeating: 0, count: chunks)
+        let avx2 = CPUFeatures.level == .avx2
         sums.withUnsafeMutableBufferPointer { sumsp in
-            chunkR2.withUnsafeMutableBufferPointer { c2p in
-                sF.withUnsafeBufferPointer { sp in
-                    dF.withUnsafeBufferPointer { dp in
-                        inMask.withUnsafeBufferPointer { ip in
-                            outMask.withUnsafeBufferPointer { op in
-                                let out = UncheckedSendable(sumsp.baseAddress!), c2 = UncheckedSendable(c2p.baseAddress!)
-                                let spp = UncheckedSendable(sp.baseAddress!), dpp = UncheckedSendable(dp.baseAddress!)
-                                let ipp = UncheckedSendable(ip.baseAddress!), opp = UncheckedSendable(op.baseAddress!)
-                                BaSiCParallel.run(chunks, workers: parameters.workers) { c in
-                                    let s = spp.value, d = dpp.value, inside = ipp.value, outside = opp.value
-                                    let g = partials.value + c * n
-                                    g.update(repeating: 0, count: n)
-                                    var total = 0.0
-                                    let inv8 = SIMD8<Float>(repeating: invMu), mu8 = SIMD8<Float>(repeating: muF)
-                                    let next8 = SIMD8<Float>(repeating: invNext)
-                                    for f in (c * t / chunks)..<((c + 1) * t / chunks) {
-                                        let o = f * n
-                                        let bf = bF[f]
-                                        let bf8 = SIMD8<Float>(repeating: bf)
-                                        let imo = im.value + o, yo = yp.value + o, ro = rp.value + o
-                                        let wo = wp.value + o
-                                        var sr = 0.0, si = 0.0, so = 0.0
-                                        let ahead = f + 1 < t ? n : 0
-                                        var x = 0
-                                        while x < n {
-                                            let end = Swift.min(n, x + group)
-                                            var sr8 = SIMD8<Float>(), si8 = SIMD8<Float>()
-                                            var so8 = SIMD8<Float>(), r28 = SIMD8<Float>()
-                                            while x &+ 8 <= end {
-                                                if x & 15 == 0 {
-                                                    prefetchCacheLine(imo + x + ahead)
-                                                    prefetchCacheLineForWriting(yo + x + ahead)
-                                                    prefetchCacheLineForWriting(ro + x + ahead)
-                                                    if !uniform { prefetchCacheLine(wo + x + ahead) }
-                                                }
-                                                let ib = bf8 * SIMD8<Float>(unaligned: s + x) + SIMD8<Float>(unaligned: d + x)
-                                                let y = SIMD8<Float>(unaligned: yo + x)
-                                                let imv = SIMD8<Float>(unaligned: imo + x)
-                                                let v = imv - ib + y * inv8
-                                                let ir = shrink8(v, uniform ? inv8 : SIMD8<Float>(unaligned: wo + x) * inv8)
-                                                storeUnaligned(ir, ro + x)
-                                                let rr = imv - ir
-                                                sr8 += rr
-                                                if dark {
-                                                    si8 += rr * SIMD8<Float>(unaligned: inside + x)
-                                                    so8 += rr * SIMD8<Float>(unaligned: outside + x)
-                                                }
-                                                let res = rr - ib
-                                                let yn = y + mu8 * res
-                                                storeUnaligned(yn, yo + x)
-                                                r28 += res * res
-                                                storeUnaligned(SIMD8<Float>(unaligned: g + x) + (res + yn * next8), g + x)
-                                                x &+= 8
-                                            }
-                                            var srx = sr8.sum(), six = si8.sum(), sox = so8.sum(), r2x = r28.sum()
-                                            while x < end {
-                                                let ib = bf * s[x] + d[x]
-                                                let y = yo[x]
-                                                let v = imo[x] - ib + y * invMu
-                                                let ir = shrink(v, wo[x] * invMu)
-                                                ro[x] = ir
-                                                let rr = imo[x] - ir
-                                                srx += rr
-                                                if dark { six += rr * inside[x]; sox += rr * outside[x] }
-                                                let res = rr - ib
-                                                let yn = y + muF * res
-                                                yo[x] = yn
-                                                r2x += res * res
-                                                g[x] += res + yn * invNext
-                                                x += 1
-                                            }
-                                            sr += Double(srx); si += Double(six); so += Double(sox)
-                                            total += Double(r2x)
-                                        }
-                                        out.value[f * 3] = sr
-                                        out.value[f * 3 + 1] = si
-                                        out.value[f * 3 + 2] = so
-                                    }
-                                    c2.value[c] = total
-                                }
-                            }
-                        }
-                    }
+        chunkR2.withUnsafeMutableBufferPointer { c2p in
+        sF.withUnsafeBufferPointer { sp in
+        dF.withUnsafeBufferPointer { dp in
+        bF.withUnsafeBufferPointer { bp in
+        inMask.withUnsafeBufferPointer { ip in
+        outMask.withUnsafeBufferPointer { op in
+            let step = ApproximateStep(
+                im: UnsafePointer(stack.data.pointer), weights: UnsafePointer(weights.pointer), flat: sp.baseAddress!,
+                dark: dp.baseAddress!, inside: ip.baseAddress!, outside: op.baseAddress!, baseline: bp.baseAddress!,
+                multiplier: multiplier.pointer, residual: residual.pointer, partials: chunkGradients!.pointer,
+                sums: sumsp.baseAddress!, chunkR2: c2p.baseAddress!, frames: t, pixels: n, chunks: chunks,
+                invMu: Float(1 / mu), mu: Float(mu), invNext: Float(1 / nextMu))
+            BaSiCParallel.run(chunks, workers: parameters.workers) { c in
+                if avx2 {
+                    approximateChunkAVX2(c, step, uniform: uniform, dark: dark)
+                } else {
+                    approximateChunkBaseline(c, step, uniform: uniform, dark: dark)
                 }
             }
-        }
+        } } } } } } }
         sumChunkGradients(chunks, dividedBy: 1)
-        _ = (im, wp, yp, rp)
         return (sums, chunkR2.reduce(0, +))
     }
 

@@ -149,9 +149,10 @@ package func _straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (be
 /// network, without branches); each round counts the values below the pivot in SIMD lanes (no branch per value,
 /// no writes) and narrows a bracket [L, U) around the middle ranks, the next pivot interpolated between L and U.
 /// When a count lands on the middle rank, one more pass takes the largest value below and the smallest at or
-/// above the pivot: the middle values themselves. Exact (the same value as ``_median``); once the bracket holds at most
-/// max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd distributions;
-/// then after a constant-window check), the values in [L, U) are gathered and the middle ones selected.
+/// above the pivot: the middle values themselves. Exact (the same value as ``_median``); once the bracket holds
+/// at most max(``_gatherWindow``, n/64) values, or when it does not close within 16 rounds (ties, odd
+/// distributions; then after a constant-window check), the values in [L, U) are gathered and the middle ones
+/// selected (``_selectPartitioning(_:_:_:)``).
 ///
 /// The passes over the values (count, straddle, gather) are `passes`' (``_SerialPasses`` on one thread; the
 /// levelling module has a split version over threads): the same answer either way.

@@ -55,7 +55,8 @@ import ScopeKitLevellingKernels
         var g = SeededGenerator(seed: 15)
         for trial in 0..<200 {
             let v = (0..<15).map { j -> Double in
-                trial % 3 == 0 ? Double(Int(g.nextUniform() * 4)) : (j == 3 && trial % 5 == 0 ? -.infinity : g.nextGaussian())
+                if trial % 3 == 0 { return Double(Int(g.nextUniform() * 4)) }   // ties
+                return j == 3 && trial % 5 == 0 ? -.infinity : g.nextGaussian()
             }
             for i in 0..<15 { a[i] = v[i] }
             _sortFifteen(a)

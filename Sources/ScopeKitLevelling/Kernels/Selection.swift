@@ -58,8 +58,8 @@ struct _SplitPasses: _MedianPasses {
 
     /// ``_straddle(_:_:_:)`` by blocks, the largest below and the smallest above kept.
     func straddle(_ a: UnsafePointer<Double>, _ n: Int, _ p: Double) -> (below: Double, above: Double) {
-        let avx2 = self.avx2
-        return Parallel.reduce(0..<n, blockSize: _splitBlock, initial: (below: -Double.infinity, above: Double.infinity),
+        let avx2 = self.avx2, none = (below: -Double.infinity, above: Double.infinity)
+        return Parallel.reduce(0..<n, blockSize: _splitBlock, initial: none,
                                block: { r in avx2 ? straddleAVX2(a + r.lowerBound, r.count, p)
                                                   : _straddle(a + r.lowerBound, r.count, p) },
                                combine: { (Swift.max($0.below, $1.below), Swift.min($0.above, $1.above)) })

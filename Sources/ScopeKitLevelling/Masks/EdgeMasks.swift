@@ -137,9 +137,9 @@ extension _Frame {
     /// Subtracts the background `bx[c] + by[r]` (`bx` absent: `by[r]` alone) from `z`, by row blocks, and keeps
     /// ``smoothed`` (and ``smoothedRange``, its extrema) in step: Gaussian filtering is linear, and the filter of a
     /// background constant along one axis is the 1-D filter along the other, so the smoothed heights lose the 1-D
-    /// filtered `bx` and `by`
-    /// (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights). The rows run through
-    /// ``subtractSeparableRows(_:smooth:bx:by:gx:gy:block:cols:)`` (AVX2 code when ``CPUFeatures/level`` allows).
+    /// filtered `bx` and `by` (equal to smoothing the new heights up to rounding, ≈ 1e-16 of the heights). The rows
+    /// run through ``subtractSeparableRows(_:smooth:bx:by:gx:gy:block:cols:)`` (AVX2 code when
+    /// ``CPUFeatures/level`` allows).
     ///
     /// - Complexity: O(pixels + 17·(rows + cols)).
     func _subtractSeparable(columns bx: UnsafePointer<Double>?, rows by: UnsafePointer<Double>) {
@@ -215,8 +215,8 @@ extension _Frame {
     /// The Sobel energy of the smoothed heights `s` into `energy`, and the "auto edges" threshold above which a
     /// pixel is an edge: `min + factor·(mean − min)` of the energy, the mean numpy's (its pairwise sum).
     ///
-    /// The energy rows run by row blocks through ``sobelEnergyRows(_:into:rows:cols:block:buffers:median:)`` (AVX2 code
-    /// when ``CPUFeatures/level`` allows, the same bits).
+    /// The energy rows run by row blocks through ``sobelEnergyRows(_:into:rows:cols:block:buffers:median:)``
+    /// (AVX2 code when ``CPUFeatures/level`` allows, the same bits).
     func _autoEdgeEnergy(_ s: UnsafeMutablePointer<Double>, factor: Double,
                          into energy: UnsafeMutablePointer<Double>) -> Double {
         let n = count, rows = self.rows, cols = self.cols

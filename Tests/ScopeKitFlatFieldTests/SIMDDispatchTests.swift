@@ -317,9 +317,11 @@ struct SIMDDispatchTests {
     }
 
     /// A whole fit (resized uint16 and float input; LADMAP with fused sweeps, approximate with and without a
-    /// dark-field) gives the same bits on both paths.
-    @Test(arguments: [(BaSiC.FittingMode.ladmap, false), (.approximate, false), (.approximate, true)])
-    func wholeFitIsIdentical(mode: BaSiC.FittingMode, darkfield: Bool) throws {
+    /// dark-field; working frames of 40² and 37² pixels, the latter with a scalar tail) gives the same bits on both
+    /// paths.
+    @Test(arguments: [(BaSiC.FittingMode.ladmap, false, 40), (.ladmap, false, 37), (.approximate, false, 37),
+                      (.approximate, true, 40)])
+    func wholeFitIsIdentical(mode: BaSiC.FittingMode, darkfield: Bool, size: Int) throws {
         let n = 48
         let images = BaSiCSyntheticTests.tiles(count: 12, size: n, flat: BaSiCSyntheticTests.vignette(n), seed: 9)
         /// The images as uint16, read one at a time (resized from uint16 without a float copy).
@@ -335,7 +337,7 @@ struct SIMDDispatchTests {
             }
         }
         var p = BaSiC.Parameters()
-        p.workingSize = .square(40)
+        p.workingSize = .square(size)
         p.maxWorkers = 2
         p.fittingMode = mode
         p.getDarkfield = darkfield
@@ -343,8 +345,10 @@ struct SIMDDispatchTests {
         func fit(_ level: SIMDLevel) throws -> [BaSiCProfiles] {
             CPUFeatures.override = level
             #expect(CPUFeatures.level == level)
-            return [try BaSiC.fit(images: images, parameters: p),
-                    try BaSiC.fit(source: Words(images: images), parameters: p)]
+            // (the uint16 source path once, with LADMAP at 40²: it is the same solver after the resize)
+            let fromWords = mode == .ladmap && size == 40
+            let words = fromWords ? [try BaSiC.fit(source: Words(images: images), parameters: p)] : []
+            return [try BaSiC.fit(images: images, parameters: p)] + words
         }
         let base = try fit(.baseline), fast = try fit(.avx2)
         for (a, b) in zip(base, fast) {

@@ -6,6 +6,10 @@ import ScopeKitCore
 /// numpy's block size below which a sum is not split further.
 let _numpyPairwiseBlock = 128
 
+/// Where numpy splits a sum of `n` values: `n/2` rounded down to a multiple of 8.
+@inline(__always)
+func _numpySplit(_ n: Int) -> Int { n / 2 - (n / 2) % 8 }
+
 /// numpy's sum of `a[0..<n]`: under 8 values added in order; up to 128 values in eight interleaved
 /// accumulators combined as `((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))`, the rest added in order; more
 /// values split at `n/2` rounded down to a multiple of 8 and the two halves summed alike.
@@ -34,7 +38,7 @@ func _numpyPairwiseSum(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
         while i < n { s += a[i]; i += 1 }
         return s
     }
-    let half = n / 2 - (n / 2) % 8
+    let half = _numpySplit(n)
     return _numpyPairwiseSum(a, half) + _numpyPairwiseSum(a + half, n - half)
 }
 
@@ -49,7 +53,7 @@ func _numpyPairwiseSum(_ a: UnsafePointer<Double>, _ n: Int, split: Bool) -> Dou
     var leaves: [Range<Int>] = []
     func collect(_ lo: Int, _ n: Int, _ level: Int) {
         if level == 0 || n <= _numpyPairwiseBlock { leaves.append(lo ..< lo + n); return }
-        let half = n / 2 - (n / 2) % 8
+        let half = _numpySplit(n)
         collect(lo, half, level - 1)
         collect(lo + half, n - half, level - 1)
     }
@@ -64,7 +68,7 @@ func _numpyPairwiseSum(_ a: UnsafePointer<Double>, _ n: Int, split: Bool) -> Dou
     var next = 0
     func combine(_ n: Int, _ level: Int) -> Double {
         if level == 0 || n <= _numpyPairwiseBlock { next += 1; return sums[next - 1] }
-        let half = n / 2 - (n / 2) % 8
+        let half = _numpySplit(n)
         let left = combine(half, level - 1)
         return left + combine(n - half, level - 1)
     }
